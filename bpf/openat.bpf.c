@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * openat/openat2 tracer. sys_enter_* remembers the arguments per thread, sys_exit_* adds the
+ * result and sends one event through a ring buffer. Filters run here, before any copy.
+ *
+ * The syscall tracepoint records are a stable ABI, so they are read through local structs
+ * without CO-RE relocations: libbpf then has no reason to parse kernel BTF at load.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "bpfkit/openat.h"
+
+/* Layout of the syscalls:sys_enter_* / sys_exit_* records (see the tracepoints' format). */
+struct syscall_enter_record {
+	__u64 common;
+	__s64 id;
+	__u64 args[6];
+};
+
+struct syscall_exit_record {
+	__u64 common;
+	__s64 id;
+	__s64 ret;
+};
+
+struct open_how_user {
+	__u64 flags;
+	__u64 mode;
+	__u64 resolve;
+};
+
+struct inflight {
+	__u64 path;	/* user pointer */
+	__u64 flags;
+	__u32 mode;
+	__u8 syscall;
+};
+
+const volatile __u32 targ_pid = 0;	/* 0: any */
+const volatile __u32 targ_uid = 0;
+const volatile bool targ_uid_set = false;
+const volatile char targ_comm[OPENAT_COMM_LEN] = {};
+const volatile bool targ_failed = false;
+/* Wake user space only when this much is queued; it also polls on a short timeout. */
+const volatile __u64 wakeup_bytes = 64 * 1024;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OPENAT_NR_DROPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline void count_drop(__u32 why)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &why);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[OPENAT_COMM_LEN];
+	int i;
+
+	if (!targ_comm[0])
+		return true;
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (i = 0; i < OPENAT_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+static __always_inline int remember(__u64 path, __u64 flags, __u32 mode, __u8 syscall)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct inflight in = { .path = path, .flags = flags, .mode = mode, .syscall = syscall };
+
+	if (targ_pid && (pid_tgid >> 32) != targ_pid)
+		return 0;
+	if (targ_uid_set && (__u32)bpf_get_current_uid_gid() != targ_uid)
+		return 0;
+	if (!comm_matches())
+		return 0;
+	if (bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY))
+		count_drop(OPENAT_DROP_INFLIGHT);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_openat")
+int handle_enter_openat(struct syscall_enter_record *ctx)
+{
+	return remember(ctx->args[1], ctx->args[2], (__u32)ctx->args[3], OPENAT_SYS_OPENAT);
+}
+
+SEC("tp/syscalls/sys_enter_openat2")
+int handle_enter_openat2(struct syscall_enter_record *ctx)
+{
+	struct open_how_user how = {};
+
+	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
+	return remember(ctx->args[1], how.flags, (__u32)how.mode, OPENAT_SYS_OPENAT2);
+}
+
+static __always_inline int report(struct syscall_exit_record *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct inflight *in;
+	struct openat_event *e;
+	__u64 flags;
+
+	in = bpf_map_lookup_elem(&inflight, &tid);
+	if (!in)
+		return 0;
+	if (targ_failed && ctx->ret >= 0)
+		goto done;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(OPENAT_DROP_RINGBUF);
+		goto done;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = pid_tgid >> 32;
+	e->tid = tid;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->ret = (__s32)ctx->ret;
+	e->flags = in->flags;
+	e->mode = in->mode;
+	e->syscall = in->syscall;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)in->path) < 0)
+		e->path[0] = '\0';
+	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+done:
+	bpf_map_delete_elem(&inflight, &tid);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int handle_exit_openat(struct syscall_exit_record *ctx)
+{
+	return report(ctx);
+}
+
+SEC("tp/syscalls/sys_exit_openat2")
+int handle_exit_openat2(struct syscall_exit_record *ctx)
+{
+	return report(ctx);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

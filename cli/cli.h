@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The command-line layer: command tables, option parsing, error reporting, exit codes.
+ * Only cli/ prints to stderr and decides exit codes; modules return -errno + struct errmsg.
+ */
+#ifndef BPFKIT_CLI_H
+#define BPFKIT_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "errmsg.h"
+#include "output.h"
+
+enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
+
+struct cli_ctx;
+typedef int (*cli_fn)(struct cli_ctx *ctx, int argc, char **argv);
+
+/*
+ * One row of a command table. Top level: "inspect", "trace", "prog", ...; one level down the
+ * verbs of a command with verbs ("prog list"). argv[0] passed to fn is the command/verb name.
+ */
+struct cli_command {
+	const char *name;
+	cli_fn fn;			/* NULL when sub is set and no default verb */
+	const struct cli_command *sub;	/* verbs, NULL-name terminated; first entry is default */
+	const char *summary;		/* one line: help listing and completion */
+	const char *usage;		/* full --help text: synopsis line(s), blank line, options */
+	unsigned int flags;
+};
+
+#define CLI_HIDDEN	(1u << 0)	/* not in help listings or completion */
+#define CLI_STREAM	(1u << 1)	/* output is JSON Lines, not one document */
+
+struct cli_ctx {
+	bool json;		/* -j/--json */
+	bool pretty;		/* -p/--pretty (implies json) */
+	bool debug;		/* -d/--debug: libbpf debug log to stderr */
+	bool quiet;		/* -q/--quiet: no info messages */
+	bool color;		/* stdout/stderr is a tty, no --no-color, no NO_COLOR */
+	char name[64];		/* "inspect", "prog list": prefix of error messages */
+	const struct cli_command *cmd;	/* command being run: its usage for --help */
+	struct out *out;	/* the output document (cli/output.h) */
+};
+
+/* The value cli_getopt() returns for -h/--help, after printing the command's usage. */
+#define CLI_OPT_HELP 0x10000
+
+/*
+ * getopt_long() for a command or verb. The common options -j -p -d -q --no-color -h may
+ * appear anywhere and are handled here; it returns the command's own options as getopt_long
+ * does, -1 at the end (optind then indexes the first operand), '?' after printing a usage
+ * error for an unknown option or missing argument, and CLI_OPT_HELP after printing --help.
+ * Typical loop:
+ *	while ((c = cli_getopt(ctx, argc, argv, "o:", opts)) != -1) switch (c) {
+ *	case 'o': out = optarg; break;
+ *	case CLI_OPT_HELP: return EXIT_OK;
+ *	default: return EXIT_USAGE;
+ *	}
+ */
+int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+
+/* Run the verb named by argv[0] from table (exact name, else unique prefix; "help" and -h
+ * print the verb list). With argc == 0 the first verb runs. Returns an exit code. */
+int cli_dispatch(struct cli_ctx *ctx, const struct cli_command *table, int argc, char **argv);
+
+/*
+ * Reporters. cli_error prints "bpfkit: <ctx->name>: <message>" on one line to stderr and,
+ * with --json, makes {"error": "<message>"} the stdout document; returns EXIT_ERR.
+ * cli_usage_error does the same and returns EXIT_USAGE. cli_errmsg reports a module error.
+ * cli_warn always prints ("bpfkit: <name>: warning: ..."); cli_info only without -q.
+ * Messages never end with '\n'.
+ */
+__attribute__((format(printf, 2, 3))) int cli_error(struct cli_ctx *ctx, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) int cli_usage_error(struct cli_ctx *ctx, const char *fmt, ...);
+int cli_errmsg(struct cli_ctx *ctx, const struct errmsg *err);
+__attribute__((format(printf, 2, 3))) void cli_warn(struct cli_ctx *ctx, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void cli_info(struct cli_ctx *ctx, const char *fmt, ...);
+
+/* Find name in table: exact, else a unique unhidden prefix; NULL after a usage error. */
+const struct cli_command *cli_lookup(struct cli_ctx *ctx, const struct cli_command *const *table,
+				     size_t n, const char *name, const char *what);
+/* Run a command or verb (argv[0] is its name): appends it to ctx->name, handles verbs. */
+int cli_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+void cli_list_commands(FILE *f, const struct cli_command *const *table, size_t n);
+
+/* Parse a number operand ("--count 10", "-p 123"); usage error text on failure. */
+int cli_parse_u64(struct cli_ctx *ctx, const char *opt, const char *s, unsigned long long *v);
+
+/* libbpf's log: warnings always, debug lines with -d. Installed by main(). */
+void cli_setup_libbpf_log(struct cli_ctx *ctx);
+
+/* Every top-level command: one file cli/cmd_<name>.c each. */
+#define CLI_COMMANDS(X)                                                               \
+	X(inspect)                                                                    \
+	X(trace)                                                                      \
+	X(version)
+
+#define CLI_DECLARE(n) int cmd_##n(struct cli_ctx *ctx, int argc, char **argv); \
+	extern const struct cli_command cmd_##n##_def;
+CLI_COMMANDS(CLI_DECLARE)
+#undef CLI_DECLARE
+
+#endif

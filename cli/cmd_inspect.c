@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* bpfkit inspect OBJ: what is in a BPF object, without loading anything. */
+#include <errno.h>
+#include <string.h>
+
+#include <gelf.h>
+
+#include "bundled.h"
+#include "cli.h"
+#include "elfread.h"
+#include "inspect_views.h"
+#include "objinfo.h"
+
+/* Views not linked into this build are reported, not crashed on. */
+#pragma weak inspect_view_disasm
+#pragma weak inspect_view_core
+#pragma weak inspect_view_lines
+
+enum {
+	V_SECTIONS = 1 << 0, V_SYMBOLS = 1 << 1, V_PROGRAMS = 1 << 2, V_MAPS = 1 << 3,
+	V_LINES = 1 << 4, V_CORE = 1 << 5, V_DISASM = 1 << 6,
+	V_ALL = (1 << 7) - 1,
+};
+
+struct inspect_opts {
+	unsigned int views;	/* 0: summary + programs + maps + sections */
+	const char *program;
+	const char *target_btf;
+	bool kernel;
+};
+
+/* "@openat" names a bundled object; anything else is a path. */
+int inspect_open(struct cli_ctx *ctx, const char *arg, struct bk_elf **e)
+{
+	struct errmsg err = { 0 };
+	int ret;
+
+	if (arg[0] == '@') {
+		const struct bundled *b = bundled_find(arg + 1);
+		const void *buf;
+		size_t size;
+
+		if (!b)
+			return cli_error(ctx, "no bundled program '%s'; 'bpfkit version' lists them",
+					 arg + 1);
+		buf = b->elf_bytes(&size);
+		ret = bk_elf_open_mem(buf, size, arg, e, &err);
+	} else {
+		ret = bk_elf_open(arg, e, &err);
+	}
+	return ret ? cli_errmsg(ctx, &err) : EXIT_OK;
+}
+
+static void show_summary(struct cli_ctx *ctx, const struct bk_elf *e,
+			 const struct bk_objinfo *info)
+{
+	const struct bk_section *btf = bk_elf_section(e, ".BTF");
+	const struct bk_section *ext = bk_elf_section(e, ".BTF.ext");
+	uint64_t code = 0, debug = 0;
+	int64_t kver = bk_elf_kern_version(e);
+
+	for (size_t i = 1; i < e->nr_sections; i++) {
+		const struct bk_section *s = &e->sections[i];
+
+		if (s->flags & SHF_EXECINSTR)
+			code += s->size;
+		if (!strncmp(s->name, ".debug_", 7) || !strncmp(s->name, ".rel.debug_", 11))
+			debug += s->size;
+	}
+	out_str(ctx->out, "file", NULL, e->path);
+	out_str(ctx->out, "class", NULL, "ELF64");
+	out_str(ctx->out, "endianness", NULL, e->data == ELFDATA2MSB ? "big" : "little");
+	out_str(ctx->out, "machine", NULL, "bpf");
+	out_str(ctx->out, "license", NULL, bk_elf_license(e));
+	if (kver >= 0)
+		out_u64(ctx->out, "kern_version", "kernel version", (uint64_t)kver);
+	else
+		out_null(ctx->out, "kern_version", "kernel version");
+	out_u64(ctx->out, "nr_programs", "programs", info->nr_progs);
+	out_u64(ctx->out, "nr_maps", "maps", info->nr_maps);
+	out_u64(ctx->out, "bytes_code", "code bytes", code);
+	out_u64(ctx->out, "bytes_btf", "BTF bytes", btf ? btf->size : 0);
+	out_u64(ctx->out, "bytes_btf_ext", "BTF.ext bytes", ext ? ext->size : 0);
+	out_u64(ctx->out, "bytes_debug", "DWARF bytes", debug);
+}
+
+static void show_sections(struct cli_ctx *ctx, const struct bk_elf *e)
+{
+	char type[16], flags[16];
+
+	out_list_begin(ctx->out, "sections", "Sections");
+	for (size_t i = 0; i < e->nr_sections; i++) {
+		const struct bk_section *s = &e->sections[i];
+
+		bk_elf_section_flags_str(s->flags, flags, sizeof(flags));
+		out_object_begin(ctx->out, NULL, NULL);
+		out_u64(ctx->out, "index", "NR", s->index);
+		out_str(ctx->out, "name", NULL, s->name);
+		out_str(ctx->out, "type", NULL, bk_elf_section_type_str(s->type, type, sizeof(type)));
+		out_str(ctx->out, "flags", NULL, flags);
+		out_u64(ctx->out, "offset", NULL, s->offset);
+		out_u64(ctx->out, "size", NULL, s->size);
+		out_u64(ctx->out, "link", NULL, s->link);
+		out_u64(ctx->out, "info", NULL, s->info);
+		out_u64(ctx->out, "align", NULL, s->align);
+		out_object_end(ctx->out);
+	}
+	out_list_end(ctx->out);
+}
+
+static void show_symbols(struct cli_ctx *ctx, const struct bk_elf *e)
+{
+	out_list_begin(ctx->out, "symbols", "Symbols");
+	for (size_t i = 0; i < e->nr_symbols; i++) {
+		const struct bk_symbol *s = &e->symbols[i];
+
+		out_object_begin(ctx->out, NULL, NULL);
+		out_u64(ctx->out, "index", "NUM", i);
+		out_u64(ctx->out, "value", NULL, s->value);
+		out_u64(ctx->out, "size", NULL, s->size);
+		out_str(ctx->out, "type", NULL, bk_elf_sym_type_str(s->type));
+		out_str(ctx->out, "bind", NULL, bk_elf_sym_bind_str(s->bind));
+		out_str(ctx->out, "section", NULL, s->section ? s->section :
+			s->shndx == SHN_ABS ? "ABS" : s->shndx == SHN_COMMON ? "COMMON" : "UND");
+		out_str(ctx->out, "name", NULL, s->name);
+		out_object_end(ctx->out);
+	}
+	out_list_end(ctx->out);
+}
+
+static void show_programs(struct cli_ctx *ctx, const struct bk_objinfo *info)
+{
+	out_list_begin(ctx->out, "programs", "Programs");
+	for (size_t i = 0; i < info->nr_progs; i++) {
+		const struct bk_prog *p = &info->progs[i];
+
+		out_object_begin(ctx->out, NULL, NULL);
+		out_str(ctx->out, "name", NULL, p->name);
+		out_str(ctx->out, "section", NULL, p->section);
+		out_str(ctx->out, "type", NULL, p->type);
+		out_str(ctx->out, "attach_type", NULL, p->attach_type);
+		out_str(ctx->out, "attach_target", "TARGET", p->attach_target);
+		out_u64(ctx->out, "insn_cnt", "INSNS", p->insn_cnt);
+		out_u64(ctx->out, "bytes", NULL, p->insn_cnt * 8);
+		out_object_end(ctx->out);
+	}
+	out_list_end(ctx->out);
+}
+
+static void show_maps(struct cli_ctx *ctx, const struct bk_objinfo *info)
+{
+	out_list_begin(ctx->out, "maps", "Maps");
+	for (size_t i = 0; i < info->nr_maps; i++) {
+		const struct bk_map *m = &info->maps[i];
+
+		out_object_begin(ctx->out, NULL, NULL);
+		out_str(ctx->out, "name", NULL, m->name);
+		out_str(ctx->out, "type", NULL, m->type);
+		out_u64(ctx->out, "bytes_key", "KEY", m->key_size);
+		out_u64(ctx->out, "bytes_value", "VALUE", m->value_size);
+		out_u64(ctx->out, "max_entries", "MAX ENTRIES", m->max_entries);
+		out_hex(ctx->out, "flags", NULL, m->flags);
+		out_bool(ctx->out, "internal", NULL, m->internal);
+		out_object_end(ctx->out);
+	}
+	out_list_end(ctx->out);
+}
+
+static int run_view(struct cli_ctx *ctx, const char *what, bool linked, int ret)
+{
+	if (!linked)
+		return cli_error(ctx, "%s is not available in this build", what);
+	return ret;
+}
+
+static int show(struct cli_ctx *ctx, const struct bk_elf *e, const struct inspect_opts *o)
+{
+	unsigned int v = o->views ? o->views : V_PROGRAMS | V_MAPS | V_SECTIONS;
+	struct bk_objinfo info;
+	struct errmsg err = { 0 };
+	int ret = EXIT_OK;
+
+	if (bk_objinfo_load(e, &info, &err))
+		return cli_errmsg(ctx, &err);
+	out_object_begin(ctx->out, NULL, NULL);
+	if (!o->views || o->views == V_ALL)
+		show_summary(ctx, e, &info);
+	if (v & V_PROGRAMS)
+		show_programs(ctx, &info);
+	if (v & V_MAPS)
+		show_maps(ctx, &info);
+	if (v & V_SECTIONS)
+		show_sections(ctx, e);
+	if (v & V_SYMBOLS)
+		show_symbols(ctx, e);
+	if (!ret && (v & V_LINES))
+		ret = run_view(ctx, "--lines", inspect_view_lines,
+			       inspect_view_lines ? inspect_view_lines(ctx, e) : 0);
+	if (!ret && (v & V_CORE))
+		ret = run_view(ctx, "--core", inspect_view_core,
+			       inspect_view_core ?
+			       inspect_view_core(ctx, e, o->target_btf, o->kernel) : 0);
+	if (!ret && (v & V_DISASM))
+		ret = run_view(ctx, "--disasm", inspect_view_disasm,
+			       inspect_view_disasm ? inspect_view_disasm(ctx, e, o->program) : 0);
+	out_object_end(ctx->out);
+	bk_objinfo_free(&info);
+	return ret;
+}
+
+int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
+{
+	enum { O_TARGET = 0x200, O_KERNEL, O_PROGRAM };
+	static const struct option longopts[] = {
+		{ "sections", no_argument, NULL, 'S' },
+		{ "symbols", no_argument, NULL, 's' },
+		{ "programs", no_argument, NULL, 'P' },
+		{ "maps", no_argument, NULL, 'm' },
+		{ "lines", no_argument, NULL, 'l' },
+		{ "core", no_argument, NULL, 'c' },
+		{ "disasm", no_argument, NULL, 'D' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "program", required_argument, NULL, O_PROGRAM },
+		{ "target-btf", required_argument, NULL, O_TARGET },
+		{ "kernel", no_argument, NULL, O_KERNEL },
+		{ 0 }
+	};
+	struct inspect_opts o = { 0 };
+	struct bk_elf *e = NULL;
+	int c, ret;
+
+	while ((c = cli_getopt(ctx, argc, argv, "SsPmlcDa", longopts)) != -1) {
+		switch (c) {
+		case 'S': o.views |= V_SECTIONS; break;
+		case 's': o.views |= V_SYMBOLS; break;
+		case 'P': o.views |= V_PROGRAMS; break;
+		case 'm': o.views |= V_MAPS; break;
+		case 'l': o.views |= V_LINES; break;
+		case 'c': o.views |= V_CORE; break;
+		case 'D': o.views |= V_DISASM; break;
+		case 'a': o.views = V_ALL; break;
+		case O_PROGRAM: o.program = optarg; break;
+		case O_TARGET: o.target_btf = optarg; break;
+		case O_KERNEL: o.kernel = true; break;
+		case CLI_OPT_HELP: return EXIT_OK;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(ctx, "expected an object file (or @name of a bundled one)");
+	if (optind + 1 < argc)
+		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
+	if ((o.target_btf || o.kernel) && !(o.views & V_CORE))
+		return cli_usage_error(ctx, "--target-btf and --kernel go with --core");
+	if (o.program && !(o.views & V_DISASM))
+		return cli_usage_error(ctx, "--program goes with --disasm");
+	ret = inspect_open(ctx, argv[optind], &e);
+	if (ret)
+		return ret;
+	ret = show(ctx, e, &o);
+	bk_elf_close(e);
+	return ret;
+}
+
+const struct cli_command cmd_inspect_def = {
+	"inspect", cmd_inspect, NULL, "show what is in a BPF object file",
+	"Usage: bpfkit inspect OBJ [--sections] [--symbols] [--programs] [--maps] [--lines]\n"
+	"                          [--core [--target-btf FILE | --kernel]]\n"
+	"                          [--disasm [--program NAME]] [--all]\n"
+	"\n"
+	"OBJ is a BPF ELF object file, or @NAME for a program bundled in bpfkit (@openat).\n"
+	"Nothing is loaded into the kernel. Without a view option: a summary, then the\n"
+	"programs, maps and sections.\n"
+	"\n"
+	"Views:\n"
+	"  -S, --sections     the section table, as readelf -S shows it\n"
+	"  -s, --symbols      the symbol table, as readelf -s shows it\n"
+	"  -P, --programs     programs: section, type and attach point libbpf infers, size\n"
+	"  -m, --maps         maps: type, key/value sizes, max_entries, flags\n"
+	"  -l, --lines        .BTF.ext func_info and line_info\n"
+	"  -c, --core         CO-RE relocations; with --target-btf FILE or --kernel, the\n"
+	"                     value libbpf would patch in, or why it cannot resolve\n"
+	"  -D, --disasm       annotated disassembly (--program NAME: one program)\n"
+	"  -a, --all          every view\n",
+	0
+};

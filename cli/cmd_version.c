@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* bpfkit version: what was built, against what, running where. */
+#include <sys/utsname.h>
+
+#include <bpf/libbpf.h>
+#include <cjson/cJSON.h>
+
+#include "bundled.h"
+#include "cli.h"
+
+int cmd_version(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct utsname uts;
+	char buf[32];
+	int c;
+
+	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1) {
+		if (c == CLI_OPT_HELP)
+			return EXIT_OK;
+		return EXIT_USAGE;
+	}
+	if (optind < argc)
+		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+
+	out_object_begin(ctx->out, NULL, NULL);
+	out_str(ctx->out, "version", "bpfkit", BPFKIT_VERSION);
+	out_str(ctx->out, "git_rev", "git", BPFKIT_GIT_REV);
+	snprintf(buf, sizeof(buf), "%u.%u", libbpf_major_version(), libbpf_minor_version());
+	out_str(ctx->out, "libbpf", "libbpf", buf);
+	out_str(ctx->out, "cjson", "cJSON", cJSON_Version());
+	if (uname(&uts) == 0)
+		out_str(ctx->out, "kernel", "kernel", uts.release);
+	out_list_begin(ctx->out, "bundled", "bundled programs");
+	for (const struct bundled *b = bundled_programs; b->name; b++)
+		out_str(ctx->out, NULL, NULL, b->name);
+	out_list_end(ctx->out);
+	out_object_end(ctx->out);
+	return EXIT_OK;
+}
+
+const struct cli_command cmd_version_def = {
+	"version", cmd_version, NULL, "show bpfkit, libbpf and kernel versions",
+	"Usage: bpfkit version [--json]\n"
+	"\n"
+	"Prints the bpfkit version and git revision, the libbpf and cJSON it runs with, the\n"
+	"running kernel, and the bundled programs.\n",
+	0
+};

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Option parsing, verb dispatch and the reporters shared by every command. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+
+#define OPT_NO_COLOR 0x10001
+
+static const struct option common_longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "pretty", no_argument, NULL, 'p' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "help", no_argument, NULL, 'h' },
+};
+static const char common_shortopts[] = "jpdqh";
+
+/* ---- reporters ----------------------------------------------------------------------- */
+
+static void report(struct cli_ctx *ctx, const char *kind, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	while (n && msg[n - 1] == '\n')
+		n--;
+	if (ctx->name[0])
+		fprintf(stderr, "bpfkit: %s: %s%.*s\n", ctx->name, kind, (int)n, msg);
+	else
+		fprintf(stderr, "bpfkit: %s%.*s\n", kind, (int)n, msg);
+}
+
+static int report_error(struct cli_ctx *ctx, int code, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	report(ctx, "", msg);
+	if (ctx->json && ctx->out)
+		out_set_error(ctx->out, msg);
+	return code;
+}
+
+int cli_error(struct cli_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = report_error(ctx, EXIT_ERR, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int cli_usage_error(struct cli_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = report_error(ctx, EXIT_USAGE, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int cli_errmsg(struct cli_ctx *ctx, const struct errmsg *err)
+{
+	if (err->msg[0])
+		return cli_error(ctx, "%s", err->msg);
+	return cli_error(ctx, "%s", strerror(err->code < 0 ? -err->code : EIO));
+}
+
+void cli_warn(struct cli_ctx *ctx, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(ctx, "warning: ", msg);
+}
+
+void cli_info(struct cli_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->quiet)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_parse_u64(struct cli_ctx *ctx, const char *opt, const char *s, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		goto bad;
+	*v = strtoull(s, &end, 0);
+	if (errno || *end)
+		goto bad;
+	return 0;
+bad:
+	cli_usage_error(ctx, "%s: '%s' is not a valid number", opt, s ? s : "");
+	return -EINVAL;
+}
+
+/* ---- libbpf log ------------------------------------------------------------------------ */
+
+static struct cli_ctx *log_ctx;
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !(log_ctx && log_ctx->debug))
+		return 0;
+	if (level == LIBBPF_INFO && log_ctx && log_ctx->quiet && !log_ctx->debug)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void cli_setup_libbpf_log(struct cli_ctx *ctx)
+{
+	log_ctx = ctx;
+	libbpf_set_print(libbpf_log);
+}
+
+/* ---- options ----------------------------------------------------------------------------- */
+
+static void print_help(struct cli_ctx *ctx)
+{
+	const char *usage = ctx->cmd && ctx->cmd->usage ? ctx->cmd->usage : "";
+
+	printf("%s", usage);
+	if (!*usage || usage[strlen(usage) - 1] != '\n')
+		putchar('\n');
+	printf("\nCommon options:\n"
+	       "  -j, --json       JSON output (JSON Lines for streams)\n"
+	       "  -p, --pretty     indented JSON (implies --json)\n"
+	       "  -d, --debug      libbpf debug output (CO-RE relocation log, verifier log)\n"
+	       "  -q, --quiet      no informational messages\n"
+	       "      --no-color   no color (also: NO_COLOR in the environment)\n"
+	       "  -h, --help       this help\n");
+}
+
+/* Common options apply unless the command claims the same short letter (trace -p PID). */
+static void merge_options(const char *shortopts, const struct option *longopts,
+			  char *so, size_t so_len, struct option *lo, size_t lo_len)
+{
+	size_t n = 0, i;
+
+	snprintf(so, so_len, ":%s", shortopts ? shortopts : "");
+	for (i = 0; i < sizeof(common_shortopts) - 1; i++) {
+		if (shortopts && strchr(shortopts, common_shortopts[i]))
+			continue;
+		size_t l = strlen(so);
+
+		if (l + 1 < so_len) {
+			so[l] = common_shortopts[i];
+			so[l + 1] = '\0';
+		}
+	}
+	for (i = 0; longopts && longopts[i].name && n + 1 < lo_len; i++)
+		lo[n++] = longopts[i];
+	for (i = 0; i < sizeof(common_longopts) / sizeof(common_longopts[0]) && n + 1 < lo_len; i++)
+		lo[n++] = common_longopts[i];
+	memset(&lo[n], 0, sizeof(lo[n]));
+}
+
+int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	static char **active;
+	static char so[128];
+	static struct option lo[64];
+	int c;
+
+	if (active != argv) {
+		active = argv;
+		optind = 0;	/* glibc: full re-initialisation */
+		opterr = 0;
+		merge_options(shortopts, longopts, so, sizeof(so), lo, 64);
+	}
+	for (;;) {
+		c = getopt_long(argc, argv, so, lo, NULL);
+		if (shortopts && c > 0 && c < 256 && strchr(shortopts, c) && c != ':')
+			return c;
+		switch (c) {
+		case -1:
+			active = NULL;
+			return -1;
+		case 'j':
+			ctx->json = true;
+			out_set_mode(ctx->out, ctx->json, ctx->pretty);
+			break;
+		case 'p':
+			ctx->json = ctx->pretty = true;
+			out_set_mode(ctx->out, ctx->json, ctx->pretty);
+			break;
+		case 'd':
+			ctx->debug = true;
+			break;
+		case 'q':
+			ctx->quiet = true;
+			break;
+		case OPT_NO_COLOR:
+			ctx->color = false;
+			break;
+		case 'h':
+			print_help(ctx);
+			active = NULL;
+			return CLI_OPT_HELP;
+		case ':':
+			active = NULL;
+			cli_usage_error(ctx, "option '%s' needs a value; see 'bpfkit %s --help'",
+					argv[optind - 1], ctx->name);
+			return '?';
+		case '?':
+			active = NULL;
+			if (optopt)
+				cli_usage_error(ctx, "unknown option '-%c'; see 'bpfkit %s --help'",
+						optopt, ctx->name);
+			else
+				cli_usage_error(ctx, "unknown option '%s'; see 'bpfkit %s --help'",
+						argv[optind - 1], ctx->name);
+			return '?';
+		default:
+			return c;
+		}
+	}
+}
+
+/* ---- dispatch ---------------------------------------------------------------------------- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64], i, j;
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof(cur));
+	}
+	return prev[lb];
+}
+
+const struct cli_command *cli_lookup(struct cli_ctx *ctx, const struct cli_command *const *table,
+				     size_t n, const char *name, const char *what)
+{
+	const struct cli_command *match = NULL;
+	char cands[512] = "";
+	size_t i, nmatch = 0, best = 99;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(table[i]->name, name))
+			return table[i];
+	for (i = 0; i < n; i++) {
+		if (strncmp(table[i]->name, name, strlen(name)) || (table[i]->flags & CLI_HIDDEN))
+			continue;
+		match = table[i];
+		nmatch++;
+		snprintf(cands + strlen(cands), sizeof(cands) - strlen(cands), "%s%s",
+			 nmatch > 1 ? ", " : "", table[i]->name);
+	}
+	if (nmatch == 1)
+		return match;
+	if (nmatch > 1) {
+		cli_usage_error(ctx, "'%s' is ambiguous: %s", name, cands);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		size_t d = edit_distance(name, table[i]->name);
+
+		if (!(table[i]->flags & CLI_HIDDEN) && d < best) {
+			best = d;
+			match = table[i];
+		}
+	}
+	if (best <= 2)
+		cli_usage_error(ctx, "unknown %s '%s'; did you mean '%s'?", what, name, match->name);
+	else
+		cli_usage_error(ctx, "unknown %s '%s'; see 'bpfkit %s--help'", what, name,
+				ctx->name[0] ? strcat(strcpy(cands, ctx->name), " ") : "");
+	return NULL;
+}
+
+void cli_list_commands(FILE *f, const struct cli_command *const *table, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(table[i]->flags & CLI_HIDDEN))
+			fprintf(f, "  %-10s %s\n", table[i]->name, table[i]->summary);
+}
+
+int cli_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+	size_t len = strlen(ctx->name);
+
+	if (len + 1 + strlen(cmd->name) < sizeof(ctx->name))
+		snprintf(ctx->name + len, sizeof(ctx->name) - len, "%s%s", len ? " " : "",
+			 cmd->name);
+	ctx->cmd = cmd;
+	if (!cmd->sub)
+		return cmd->fn(ctx, argc, argv);
+	if (argc < 2 && cmd->fn)	/* the command decides what no verb means */
+		return cmd->fn(ctx, argc, argv);
+	if (argc < 2) {	/* no verb: the first one, as bpftool does ("prog" = "prog list") */
+		char *verb_argv[] = { (char *)cmd->sub[0].name, NULL };
+
+		return cli_run(ctx, &cmd->sub[0], 1, verb_argv);
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		printf("%s", cmd->usage);
+		return EXIT_OK;
+	}
+	if (argv[1][0] == '-')
+		return cli_usage_error(ctx, "expected a verb before '%s'; see 'bpfkit %s --help'",
+				       argv[1], ctx->name);
+	return cli_dispatch(ctx, cmd->sub, argc - 1, argv + 1);
+}
+
+int cli_dispatch(struct cli_ctx *ctx, const struct cli_command *table, int argc, char **argv)
+{
+	const struct cli_command *ptrs[32];
+	const struct cli_command *verb;
+	size_t n = 0;
+
+	while (table[n].name && n < 32) {
+		ptrs[n] = &table[n];
+		n++;
+	}
+	verb = cli_lookup(ctx, ptrs, n, argv[0], "verb");
+	if (!verb)
+		return EXIT_USAGE;
+	return cli_run(ctx, verb, argc, argv);
+}

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* bpfkit: the command table, global options and exit codes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define CLI_REF(n) &cmd_##n##_def,
+static const struct cli_command *const commands[] = { CLI_COMMANDS(CLI_REF) };
+#undef CLI_REF
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char main_usage[] =
+	"Usage: bpfkit [-j|-p] [-d] [-q] [--no-color] <command> [<verb>] [options]\n"
+	"       bpfkit help [<command>]\n"
+	"\n"
+	"Commands:\n";
+
+static void print_main_usage(FILE *f)
+{
+	fputs(main_usage, f);
+	cli_list_commands(f, commands, NR_COMMANDS);
+	fputs("  help       show help for a command\n"
+	      "\nRun 'bpfkit <command> --help' for a command's options.\n", f);
+}
+
+/* bpfkit help [CMD [VERB]] is the same as bpfkit CMD [VERB] --help. */
+static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cli_command *cmd;
+
+	if (argc < 2) {
+		print_main_usage(stdout);
+		return EXIT_OK;
+	}
+	cmd = cli_lookup(ctx, commands, NR_COMMANDS, argv[1], "command");
+	if (!cmd)
+		return EXIT_USAGE;
+	if (argc > 2 && cmd->sub) {
+		for (const struct cli_command *v = cmd->sub; v->name; v++)
+			if (!strcmp(v->name, argv[2])) {
+				printf("%s", v->usage);
+				return EXIT_OK;
+			}
+		return cli_usage_error(ctx, "unknown verb '%s' for '%s'", argv[2], cmd->name);
+	}
+	printf("%s", cmd->usage);
+	return EXIT_OK;
+}
+
+/* Print each long option named in a usage text, for completion. */
+static void print_options(const char *usage)
+{
+	const char *p = usage;
+
+	while (p && (p = strstr(p, "--"))) {
+		size_t n = 2;
+
+		while (p[n] && (p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z') ||
+				(p[n] >= '0' && p[n] <= '9')))
+			n++;
+		if (n > 2 && (p == usage || p[-1] == ' ' || p[-1] == '['))
+			printf("%.*s\n", (int)n, p);
+		p += n;
+	}
+	puts("--json\n--pretty\n--debug\n--quiet\n--no-color\n--help");
+}
+
+/*
+ * Hidden: bpfkit __complete WORD... prints candidates for the last word, from the same
+ * tables that dispatch commands, so completions never drift (the shell scripts are shims).
+ */
+static int cmd_complete(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cli_command *cmd = NULL, *verb = NULL;
+	int i, pos = 0;
+
+	for (i = 1; i < argc - 1; i++) {
+		if (argv[i][0] == '-')
+			continue;
+		if (pos == 0) {
+			for (size_t k = 0; k < NR_COMMANDS; k++)
+				if (!strcmp(commands[k]->name, argv[i]))
+					cmd = commands[k];
+		} else if (pos == 1 && cmd && cmd->sub) {
+			for (const struct cli_command *v = cmd->sub; v->name; v++)
+				if (!strcmp(v->name, argv[i]))
+					verb = v;
+		}
+		pos++;
+	}
+	if (argc > 1 && argv[argc - 1][0] == '-') {
+		print_options(verb ? verb->usage : cmd ? cmd->usage : main_usage);
+		return EXIT_OK;
+	}
+	if (pos == 0) {
+		for (size_t k = 0; k < NR_COMMANDS; k++)
+			if (!(commands[k]->flags & CLI_HIDDEN))
+				puts(commands[k]->name);
+		puts("help");
+	} else if (pos == 1 && cmd && cmd->sub) {
+		for (const struct cli_command *v = cmd->sub; v->name; v++)
+			puts(v->name);
+	}
+	return EXIT_OK;
+}
+
+static const struct cli_command help_def = { "help", cmd_help, NULL, "show help", "", 0 };
+static const struct cli_command complete_def = {
+	"__complete", cmd_complete, NULL, "completion helper", "", CLI_HIDDEN
+};
+
+static int parse_global_options(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-color", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+jpdqhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': ctx->json = true; break;
+		case 'p': ctx->json = ctx->pretty = true; break;
+		case 'd': ctx->debug = true; break;
+		case 'q': ctx->quiet = true; break;
+		case 'C': ctx->color = false; break;
+		case 'h': print_main_usage(stdout); return -1;
+		case 'V': return 'V';
+		default:
+			fprintf(stderr, "bpfkit: unknown option '%s'; see 'bpfkit --help'\n",
+				argv[optind - 1]);
+			return -2;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_ctx ctx = { 0 };
+	const struct cli_command *cmd = NULL;
+	char *version_argv[] = { "version", NULL };
+	int ret, err;
+
+	ctx.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	ret = parse_global_options(&ctx, argc, argv);
+	if (ret == -1)
+		return EXIT_OK;
+	if (ret == -2)
+		return EXIT_USAGE;
+	ctx.out = out_new(stdout, ctx.json, ctx.pretty);
+	if (!ctx.out) {
+		fprintf(stderr, "bpfkit: out of memory\n");
+		return EXIT_ERR;
+	}
+	cli_setup_libbpf_log(&ctx);
+
+	if (ret == 'V') {
+		argc = 1, argv = version_argv, optind = 0;
+		cmd = &cmd_version_def;
+	} else if (optind >= argc) {
+		print_main_usage(stderr);
+		out_free(ctx.out);
+		return EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	if (!cmd && !strcmp(argv[0], "help"))
+		cmd = &help_def;
+	else if (!cmd && !strcmp(argv[0], "__complete"))
+		cmd = &complete_def;
+	else if (!cmd)
+		cmd = cli_lookup(&ctx, commands, NR_COMMANDS, argv[0], "command");
+	ret = cmd ? cli_run(&ctx, cmd, argc, argv) : EXIT_USAGE;
+
+	/* The document is printed once; a failed write to stdout is an error (> /dev/full). */
+	err = out_finish(ctx.out);
+	if (err && err != -EPIPE) {
+		ctx.name[0] = '\0';
+		cli_error(&ctx, "write error on standard output: %s", strerror(-err));
+		ret = EXIT_ERR;
+	}
+	out_free(ctx.out);
+	if (fclose(stdout) != 0 && ret == EXIT_OK && errno != EPIPE) {
+		fprintf(stderr, "bpfkit: write error on standard output: %s\n", strerror(errno));
+		ret = EXIT_ERR;
+	}
+	return ret;
+}

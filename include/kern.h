@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* kern/: what talks to the kernel. Returns 0 or -errno with struct errmsg set. */
+#ifndef BPFKIT_KERN_H
+#define BPFKIT_KERN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "errmsg.h"
+
+struct ring_buffer;
+
+/* Root, or CAP_BPF + CAP_PERFMON (what loading tracing programs needs), else -EPERM. */
+int kern_check_tracing_privileges(struct errmsg *err);
+
+/* Mount tracefs at /sys/kernel/tracing if no tracefs is reachable; -errno with the fix. */
+int kern_ensure_tracefs(struct errmsg *err);
+
+/* Mount bpffs at /sys/fs/bpf if nothing is mounted there; -errno with the fix. */
+int kern_ensure_bpffs(struct errmsg *err);
+
+/* Reword a failed load/attach (EPERM, ENOENT, ...) with the cause and the fix. */
+int kern_explain(struct errmsg *err, int code, const char *what);
+
+/* Set by SIGINT/SIGTERM (kern_trap_signals) and by a consumer that has seen enough. */
+extern volatile sig_atomic_t kern_stop;
+void kern_trap_signals(void);
+
+struct ring_limits {
+	double duration_s;	/* 0: none */
+	int poll_ms;		/* poll timeout; batches wake user space only past a threshold */
+	int (*after_batch)(void *ctx);	/* flush output; non-zero stops */
+	void *ctx;
+};
+
+/*
+ * Poll rb until kern_stop, the duration, or after_batch() says stop. Events the kernel held
+ * back (no wakeup below the threshold) are collected on each timeout. 0 or -errno.
+ */
+int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct errmsg *err);
+
+/* Sum of a per-CPU u64 array element over all possible CPUs. */
+int kern_percpu_sum(int map_fd, uint32_t key, uint64_t *sum);
+
+#endif
