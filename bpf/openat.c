@@ -18,6 +18,7 @@ struct openat_state {
 	struct cli_ctx *ctx;
 	const struct trace_opts *opts;
 	uint64_t events;
+	unsigned int batch;	/* events since the last flush */
 	int write_err;
 };
 
@@ -89,23 +90,27 @@ static int handle_event(void *data, void *raw, size_t size)
 	struct openat_event e;
 	char flags[128];
 
-	if (size < sizeof(e) || (st->opts->count && st->events >= st->opts->count))
+	if (kern_stop)
+		return KERN_RING_BREAK;
+	if (size < sizeof(e))
 		return 0;
 	memcpy(&e, raw, sizeof(e));
 	e.comm[sizeof(e.comm) - 1] = '\0';
 	e.path[sizeof(e.path) - 1] = '\0';
 	st->events++;
-	if (st->opts->count && st->events >= st->opts->count)
-		kern_stop = 1;
 	if (out_json(st->ctx->out)) {
 		out_stream_record(st->ctx->out, event_json(&e));
-		return 0;
+	} else {
+		flags_text(e.flags, flags, sizeof(flags));
+		if (st->opts->timestamps)
+			out_printf(st->ctx->out, "%-10.6f ", trace_elapsed(e.ts_ns));
+		out_printf(st->ctx->out, "%-7u %-16s %4d %3d %-22s %s\n", e.pid, e.comm,
+			   e.ret >= 0 ? e.ret : -1, e.ret < 0 ? -e.ret : 0, flags, e.path);
 	}
-	flags_text(e.flags, flags, sizeof(flags));
-	if (st->opts->timestamps)
-		out_printf(st->ctx->out, "%-10.6f ", trace_elapsed(e.ts_ns));
-	out_printf(st->ctx->out, "%-7u %-16s %4d %3d %-22s %s\n", e.pid, e.comm,
-		   e.ret >= 0 ? e.ret : -1, e.ret < 0 ? -e.ret : 0, flags, e.path);
+	if (st->opts->count && st->events >= st->opts->count)
+		kern_stop = 1;
+	if (kern_stop || ++st->batch >= KERN_RING_BATCH)
+		return KERN_RING_BREAK;
 	return 0;
 }
 
@@ -113,6 +118,7 @@ static int after_batch(void *data)
 {
 	struct openat_state *st = data;
 
+	st->batch = 0;
 	st->write_err = out_flush(st->ctx->out);
 	return st->write_err;
 }

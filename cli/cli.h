@@ -86,6 +86,8 @@ const struct cli_command *cli_lookup(struct cli_ctx *ctx, const struct cli_comma
 				     size_t n, const char *name, const char *what);
 /* Run a command or verb (argv[0] is its name): appends it to ctx->name, handles verbs. */
 int cli_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv);
+/* What -h prints: the command's usage, then the common options. */
+void cli_print_help(const struct cli_command *cmd);
 void cli_list_commands(FILE *f, const struct cli_command *const *table, size_t n);
 
 /* Parse a number operand ("--count 10", "-p 123"); usage error text on failure. */

@@ -86,7 +86,7 @@ static void show_summary(struct cli_ctx *ctx, const struct bk_elf *e,
 
 static void show_sections(struct cli_ctx *ctx, const struct bk_elf *e)
 {
-	char type[16], flags[16];
+	char type[32], flags[16];
 
 	out_list_begin(ctx->out, "sections", "Sections");
 	for (size_t i = 0; i < e->nr_sections; i++) {

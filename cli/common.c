@@ -135,9 +135,9 @@ void cli_setup_libbpf_log(struct cli_ctx *ctx)
 
 /* ---- options ----------------------------------------------------------------------------- */
 
-static void print_help(struct cli_ctx *ctx)
+void cli_print_help(const struct cli_command *cmd)
 {
-	const char *usage = ctx->cmd && ctx->cmd->usage ? ctx->cmd->usage : "";
+	const char *usage = cmd && cmd->usage ? cmd->usage : "";
 
 	printf("%s", usage);
 	if (!*usage || usage[strlen(usage) - 1] != '\n')
@@ -215,7 +215,7 @@ int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts
 			ctx->color = false;
 			break;
 		case 'h':
-			print_help(ctx);
+			cli_print_help(ctx->cmd);
 			active = NULL;
 			return CLI_OPT_HELP;
 		case ':':
@@ -326,7 +326,7 @@ int cli_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
 		return cli_run(ctx, &cmd->sub[0], 1, verb_argv);
 	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		printf("%s", cmd->usage);
+		printf("%s", cmd->usage);	/* a verb list: the common options come per verb */
 		return EXIT_OK;
 	}
 	if (argv[1][0] == '-')

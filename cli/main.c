@@ -26,7 +26,7 @@ static void print_main_usage(FILE *f)
 	      "\nRun 'bpfkit <command> --help' for a command's options.\n", f);
 }
 
-/* bpfkit help [CMD [VERB]] is the same as bpfkit CMD [VERB] --help. */
+/* bpfkit help [CMD [VERB]] prints exactly what bpfkit CMD [VERB] --help prints. */
 static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct cli_command *cmd;
@@ -35,18 +35,25 @@ static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 		print_main_usage(stdout);
 		return EXIT_OK;
 	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		cli_print_help(ctx->cmd);
+		return EXIT_OK;
+	}
 	cmd = cli_lookup(ctx, commands, NR_COMMANDS, argv[1], "command");
 	if (!cmd)
 		return EXIT_USAGE;
 	if (argc > 2 && cmd->sub) {
 		for (const struct cli_command *v = cmd->sub; v->name; v++)
 			if (!strcmp(v->name, argv[2])) {
-				printf("%s", v->usage);
+				cli_print_help(v);
 				return EXIT_OK;
 			}
 		return cli_usage_error(ctx, "unknown verb '%s' for '%s'", argv[2], cmd->name);
 	}
-	printf("%s", cmd->usage);
+	if (cmd->sub)
+		printf("%s", cmd->usage);
+	else
+		cli_print_help(cmd);
 	return EXIT_OK;
 }
 
@@ -107,7 +114,12 @@ static int cmd_complete(struct cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static const struct cli_command help_def = { "help", cmd_help, NULL, "show help", "", 0 };
+static const struct cli_command help_def = {
+	"help", cmd_help, NULL, "show help for a command",
+	"Usage: bpfkit help [<command> [<verb>]]\n"
+	"\n"
+	"Shows the same text as 'bpfkit <command> [<verb>] --help'.\n", 0
+};
 static const struct cli_command complete_def = {
 	"__complete", cmd_complete, NULL, "completion helper", "", CLI_HIDDEN
 };
@@ -134,7 +146,7 @@ static int parse_global_options(struct cli_ctx *ctx, int argc, char **argv)
 		case 'd': ctx->debug = true; break;
 		case 'q': ctx->quiet = true; break;
 		case 'C': ctx->color = false; break;
-		case 'h': print_main_usage(stdout); return -1;
+		case 'h': return 'h';
 		case 'V': return 'V';
 		default:
 			fprintf(stderr, "bpfkit: unknown option '%s'; see 'bpfkit --help'\n",
@@ -154,8 +166,6 @@ int main(int argc, char **argv)
 
 	ctx.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	ret = parse_global_options(&ctx, argc, argv);
-	if (ret == -1)
-		return EXIT_OK;
 	if (ret == -2)
 		return EXIT_USAGE;
 	ctx.out = out_new(stdout, ctx.json, ctx.pretty);
@@ -165,6 +175,13 @@ int main(int argc, char **argv)
 	}
 	cli_setup_libbpf_log(&ctx);
 
+	if (ret == 'h') {
+		print_main_usage(stdout);
+		cmd = &help_def;
+		argc = optind = 0;
+		ret = EXIT_OK;
+		goto finish;
+	}
 	if (ret == 'V') {
 		argc = 1, argv = version_argv, optind = 0;
 		cmd = &cmd_version_def;
@@ -182,6 +199,7 @@ int main(int argc, char **argv)
 	else if (!cmd)
 		cmd = cli_lookup(&ctx, commands, NR_COMMANDS, argv[0], "command");
 	ret = cmd ? cli_run(&ctx, cmd, argc, argv) : EXIT_USAGE;
+finish:
 
 	/* The document is printed once; a failed write to stdout is an error (> /dev/full). */
 	err = out_finish(ctx.out);

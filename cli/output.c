@@ -30,6 +30,7 @@ struct out {
 	struct label *labels;
 	size_t nr_labels;
 	bool overflow;		/* nesting deeper than MAX_DEPTH: a bug, reported at finish */
+	int write_err;		/* first write error: sticky, later flushes report the same */
 };
 
 struct out *out_new(FILE *f, bool json, bool pretty)
@@ -249,9 +250,13 @@ void out_stream_line(struct out *o, const char *line)
 
 int out_flush(struct out *o)
 {
+	if (o->write_err)
+		return o->write_err;
+	errno = 0;
 	if (fflush(o->f) == 0 && !ferror(o->f))
 		return 0;
-	return errno == EPIPE ? -EPIPE : -EIO;
+	o->write_err = errno ? -errno : -EIO;
+	return o->write_err;
 }
 
 /* ---- text rendering ---------------------------------------------------------------- */

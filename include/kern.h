@@ -3,6 +3,7 @@
 #ifndef BPFKIT_KERN_H
 #define BPFKIT_KERN_H
 
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +27,14 @@ int kern_explain(struct errmsg *err, int code, const char *what);
 /* Set by SIGINT/SIGTERM (kern_trap_signals) and by a consumer that has seen enough. */
 extern volatile sig_atomic_t kern_stop;
 void kern_trap_signals(void);
+
+/*
+ * A sample callback returns this to end the current batch early (the sample it handled is
+ * consumed). libbpf drains a ring until it is empty, which under sustained load is never:
+ * callbacks end a batch every KERN_RING_BATCH samples so limits and output errors are seen.
+ */
+#define KERN_RING_BREAK (-ECANCELED)
+#define KERN_RING_BATCH 4096
 
 struct ring_limits {
 	double duration_s;	/* 0: none */

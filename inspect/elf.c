@@ -170,6 +170,9 @@ static int load_symbols(struct bk_elf *e, struct errmsg *err)
 				return errmsg_set(err, -ENOEXEC, "%s: symbol %zu (%s): section index %u out of range",
 						  e->path, i, s->name, sym.st_shndx);
 			s->section = e->sections[sym.st_shndx].name;
+			/* as readelf does: a section symbol is called by its section's name */
+			if (s->type == STT_SECTION && !*s->name)
+				s->name = s->section;
 		}
 	}
 	e->nr_symbols = n;
@@ -318,9 +321,15 @@ const char *bk_elf_section_type_str(uint32_t type, char *buf, size_t len)
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];
-	if (type == 0x6fff4c03)		/* SHT_LLVM_ADDRSIG */
-		return "LLVM_ADDRSIG";
-	snprintf(buf, len, "0x%x", type);
+	/* readelf's spelling for the ranges (.llvm_addrsig is "LOOS+0xfff4c03") */
+	if (type >= SHT_LOOS && type <= SHT_HIOS)
+		snprintf(buf, len, "LOOS+0x%x", type - SHT_LOOS);
+	else if (type >= SHT_LOPROC && type <= SHT_HIPROC)
+		snprintf(buf, len, "LOPROC+0x%x", type - SHT_LOPROC);
+	else if (type >= SHT_LOUSER)
+		snprintf(buf, len, "LOUSER+0x%x", type - SHT_LOUSER);
+	else
+		snprintf(buf, len, "0x%x", type);
 	return buf;
 }
 

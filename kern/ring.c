@@ -49,6 +49,8 @@ int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct
 		/* the kernel side wakes us only past a fill threshold: collect the rest */
 		if (n >= 0)
 			n = ring_buffer__consume(rb);
+		if (n == KERN_RING_BREAK)
+			n = 0;
 		if (n < 0 && n != -EINTR)
 			return errmsg_set(err, n, "reading the ring buffer: %s", strerror(-n));
 		if (lim->after_batch && lim->after_batch(lim->ctx))
@@ -56,8 +58,9 @@ int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct
 		if (deadline && now_s() >= deadline)
 			break;
 	}
-	/* what arrived before the stop still counts */
-	ring_buffer__consume(rb);
+	/* what arrived before the stop still counts (one batch at most) */
+	if (!kern_stop)
+		ring_buffer__consume(rb);
 	if (lim->after_batch)
 		lim->after_batch(lim->ctx);
 	return 0;

@@ -1,0 +1,178 @@
+# shellcheck shell=bash
+# bpfkit trace openat, for real: load, attach, trigger openat from a known process, read events.
+
+# An opener with a known pid and comm: opens $1 every 20 ms, $2 times, printing each fd.
+opener() {
+	python3 - "$@" <<'PY'
+import ctypes, os, sys, time
+path, times, comm = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+ctypes.CDLL(None).prctl(15, ctypes.c_char_p(comm), 0, 0, 0)   # PR_SET_NAME
+print(os.getpid(), flush=True)
+for _ in range(times):
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        print("fd", fd, flush=True)
+        os.close(fd)
+    except OSError as e:
+        print("errno", e.errno, flush=True)
+    time.sleep(0.02)
+PY
+}
+
+# start_tracer OUTFILE ARGS...: trace in the background; TRACER is its pid.
+start_tracer() {
+	local outfile=$1
+	shift
+	"$BPFKIT" trace openat "$@" > "$outfile" 2> "$outfile.err" &
+	TRACER=$!
+	trap 'kill -INT $TRACER 2>/dev/null; wait $TRACER 2>/dev/null' EXIT
+}
+
+# wait_for FILE PATTERN SECONDS: until grep -q finds it.
+wait_for() {
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+stop_tracer() {
+	kill -INT "$TRACER"
+	wait "$TRACER"
+	TRACER_RC=$?
+	trap - EXIT
+}
+
+setup() {
+	need_root
+	MARK="$TMPD/marker-$RANDOM-$$"
+	echo data > "$MARK"
+}
+
+test_marker_open_json() {
+	setup
+	start_tracer "$TMPD/ev" --json
+	sleep 0.3
+	opener "$MARK" 60 bkmark > "$TMPD/opener" &
+	local op=$!
+	wait_for "$TMPD/ev" "$MARK" 10 || fail "marker never appeared; stderr: $(cat "$TMPD/ev.err")"
+	wait "$op"
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ] || fail "tracer exit $TRACER_RC: $(cat "$TMPD/ev.err")"
+	local pid fd
+	pid=$(head -n 1 "$TMPD/opener")
+	fd=$(awk '$1 == "fd" { print $2; exit }' "$TMPD/opener")
+	jq -e . "$TMPD/ev" > /dev/null || fail "output is not JSON Lines"
+	jq -c --arg p "$MARK" 'select(.path == $p)' "$TMPD/ev" | head -n 1 > "$TMPD/rec"
+	[ -s "$TMPD/rec" ] || fail "no record for $MARK"
+	out=$(cat "$TMPD/rec")
+	jq_is .pid "$pid"
+	jq_is .tid "$pid"
+	jq_is .comm bkmark
+	jq_is .fd "$fd"
+	jq_is .errno 0
+	jq_is .syscall openat
+	jq_is .flags_str "RDONLY|CLOEXEC"
+	jq_is .uid 0
+	grep -Eq '^[0-9]+ events, [0-9]+ lost$' "$TMPD/ev.err" || fail "no summary: $(cat "$TMPD/ev.err")"
+}
+
+test_failed_open_shows_errno() {
+	setup
+	start_tracer "$TMPD/ev" --json --failed
+	sleep 0.3
+	opener "$MARK.missing" 60 bkfail > /dev/null &
+	local op=$!
+	wait_for "$TMPD/ev" "$MARK.missing" 10 || fail "failed open never appeared"
+	wait "$op"
+	stop_tracer
+	out=$(jq -c --arg p "$MARK.missing" 'select(.path == $p)' "$TMPD/ev" | head -n 1)
+	jq_is .fd -1
+	jq_is .errno 2
+	# --failed: nothing that succeeded
+	[ "$(jq -s '[.[] | select(.errno == 0)] | length' "$TMPD/ev")" -eq 0 ] || fail "--failed let successful opens through"
+}
+
+test_count_and_comm_filter_in_kernel() {
+	setup
+	opener "$MARK" 150 bkcount > /dev/null &
+	local op=$!
+	timeout 20 "$BPFKIT" trace openat --json -n bkcount --count 5 > "$TMPD/ev" 2> "$TMPD/ev.err"
+	local rc=$?
+	kill "$op" 2>/dev/null
+	wait "$op" 2>/dev/null
+	[ "$rc" -eq 0 ] || fail "exit $rc: $(cat "$TMPD/ev.err")"
+	[ "$(wc -l < "$TMPD/ev")" -eq 5 ] || fail "$(wc -l < "$TMPD/ev") lines, want 5"
+	[ "$(jq -r .comm "$TMPD/ev" | sort -u)" = bkcount ] || fail "other commands passed the filter"
+	grep -q '^5 events, 0 lost$' "$TMPD/ev.err" || fail "summary: $(cat "$TMPD/ev.err")"
+}
+
+test_pid_filter() {
+	setup
+	opener "$MARK" 150 bkpid > "$TMPD/opener" &
+	local op=$! pid
+	wait_for "$TMPD/opener" '^[0-9]' 10 || fail "opener did not start"
+	pid=$(head -n 1 "$TMPD/opener")
+	timeout 20 "$BPFKIT" trace openat -j -p "$pid" --count 3 > "$TMPD/ev" 2> "$TMPD/ev.err"
+	kill "$op" 2>/dev/null
+	wait "$op" 2>/dev/null
+	[ "$(jq -r .pid "$TMPD/ev" | sort -u)" = "$pid" ] || fail "pids: $(jq -r .pid "$TMPD/ev" | sort -u | tr '\n' ' ')"
+}
+
+test_text_output_and_duration() {
+	setup
+	opener "$MARK" 100 bktext > /dev/null &
+	local op=$!
+	timeout 20 "$BPFKIT" trace openat -T -n bktext --duration 1.5 > "$TMPD/ev" 2> "$TMPD/ev.err"
+	local rc=$?
+	wait "$op"
+	[ "$rc" -eq 0 ] || fail "exit $rc: $(cat "$TMPD/ev.err")"
+	head -n 1 "$TMPD/ev" | grep -Eq '^TIME\(s\) +PID +COMM +FD +ERR +FLAGS +PATH$' || fail "header: $(head -n 1 "$TMPD/ev")"
+	grep -Eq "^[0-9]+\.[0-9]{6} +[0-9]+ +bktext +[0-9]+ +0 RDONLY\|CLOEXEC +$MARK\$" "$TMPD/ev" ||
+		fail "no event line for the marker: $(sed -n 2p "$TMPD/ev")"
+}
+
+test_sigterm_detaches() {
+	setup
+	start_tracer "$TMPD/ev" --json
+	sleep 0.5
+	local ids
+	ids=$(grep -h '^prog_id:' /proc/"$TRACER"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u)
+	[ -n "$ids" ] || fail "tracer holds no BPF programs"
+	kill -TERM "$TRACER"
+	wait "$TRACER"
+	local rc=$?
+	trap - EXIT
+	[ "$rc" -eq 0 ] || fail "SIGTERM exit $rc"
+	grep -Eq 'events, [0-9]+ lost' "$TMPD/ev.err" || fail "no summary after SIGTERM"
+	sleep 0.2
+	for id in $ids; do
+		bpftool prog show id "$id" >/dev/null 2>&1 && fail "program $id still loaded after exit"
+	done
+	return 0
+}
+
+test_unprivileged_is_refused() {
+	need_root
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	bk_out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$BPFKIT" trace openat --count 1 2>&1 >/dev/null)
+	local rc=$?
+	[ "$rc" -eq 1 ] || fail "exit $rc, want 1: $bk_out"
+	[[ $bk_out == *"needs CAP_BPF and CAP_PERFMON (or root)"* ]] || fail "message: $bk_out"
+}
+
+test_usage_errors() {
+	bk trace openat --count 0
+	expect_rc 2
+	bk trace openat -p abc
+	expect_rc 2
+	[[ $err == *"--pid: 'abc' is not a valid number"* ]] || fail "$err"
+	bk trace openat -n waytoolongcommandname
+	expect_rc 2
+	bk trace nosuchtool
+	expect_rc 2
+	bk trace
+	expect_rc 2
+}
