@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* bpfkit inspect OBJ: what is in a BPF object, without loading anything. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gelf.h>
@@ -10,6 +11,9 @@
 #include "elfread.h"
 #include "inspect_views.h"
 #include "objinfo.h"
+#include "objrefs.h"
+
+#include <bpf/btf.h>
 
 /* Views not linked into this build are reported, not crashed on. */
 #pragma weak inspect_view_disasm
@@ -18,8 +22,9 @@
 
 enum {
 	V_SECTIONS = 1 << 0, V_SYMBOLS = 1 << 1, V_PROGRAMS = 1 << 2, V_MAPS = 1 << 3,
-	V_LINES = 1 << 4, V_CORE = 1 << 5, V_DISASM = 1 << 6,
-	V_ALL = (1 << 7) - 1,
+	V_LINES = 1 << 4, V_CORE = 1 << 5, V_DISASM = 1 << 6, V_GLOBALS = 1 << 7,
+	V_BTF = 1 << 8,
+	V_ALL = (1 << 9) - 1,
 };
 
 struct inspect_opts {
@@ -128,7 +133,27 @@ static void show_symbols(struct cli_ctx *ctx, const struct bk_elf *e)
 	out_list_end(ctx->out);
 }
 
-static void show_programs(struct cli_ctx *ctx, const struct bk_objinfo *info)
+static void show_prog_refs(struct cli_ctx *ctx, const struct bk_elf *e,
+			   const struct bk_prog *p)
+{
+	struct bk_prog_refs refs;
+	struct errmsg err = { 0 };
+
+	if (bk_prog_refs(e, p->section, p->name, &refs, &err))
+		memset(&refs, 0, sizeof(refs));
+	out_list_begin(ctx->out, "subprograms", NULL);
+	for (size_t i = 0; i < refs.nr_subprogs; i++)
+		out_str(ctx->out, NULL, NULL, refs.subprogs[i]);
+	out_list_end(ctx->out);
+	out_list_begin(ctx->out, "map_refs", "MAPS");
+	for (size_t i = 0; i < refs.nr_maps; i++)
+		out_str(ctx->out, NULL, NULL, refs.maps[i]);
+	out_list_end(ctx->out);
+	out_bool(ctx->out, "tail_call", "TAIL CALL", refs.tail_call);
+}
+
+static void show_programs(struct cli_ctx *ctx, const struct bk_elf *e,
+			  const struct bk_objinfo *info)
 {
 	out_list_begin(ctx->out, "programs", "Programs");
 	for (size_t i = 0; i < info->nr_progs; i++) {
@@ -142,6 +167,7 @@ static void show_programs(struct cli_ctx *ctx, const struct bk_objinfo *info)
 		out_str(ctx->out, "attach_target", "TARGET", p->attach_target);
 		out_u64(ctx->out, "insn_cnt", "INSNS", p->insn_cnt);
 		out_u64(ctx->out, "bytes", NULL, p->insn_cnt * 8);
+		show_prog_refs(ctx, e, p);
 		out_object_end(ctx->out);
 	}
 	out_list_end(ctx->out);
@@ -159,11 +185,62 @@ static void show_maps(struct cli_ctx *ctx, const struct bk_objinfo *info)
 		out_u64(ctx->out, "bytes_key", "KEY", m->key_size);
 		out_u64(ctx->out, "bytes_value", "VALUE", m->value_size);
 		out_u64(ctx->out, "max_entries", "MAX ENTRIES", m->max_entries);
+		out_str(ctx->out, "key_type", "KEY TYPE", m->key_type[0] ? m->key_type : NULL);
+		out_str(ctx->out, "value_type", "VALUE TYPE", m->value_type[0] ? m->value_type : NULL);
 		out_hex(ctx->out, "flags", NULL, m->flags);
+		out_str(ctx->out, "pinning", NULL, m->pinned_by_name ? "by_name" : "none");
+		out_str(ctx->out, "inner_map", "INNER", m->inner_map);
 		out_bool(ctx->out, "internal", NULL, m->internal);
 		out_object_end(ctx->out);
 	}
 	out_list_end(ctx->out);
+}
+
+static int show_globals(struct cli_ctx *ctx, const struct bk_elf *e, const struct btf *btf)
+{
+	struct errmsg err = { 0 };
+	struct bk_global *g;
+	size_t n;
+
+	if (bk_globals(e, btf, &g, &n, &err))
+		return cli_errmsg(ctx, &err);
+	out_list_begin(ctx->out, "globals", "Globals");
+	for (size_t i = 0; i < n; i++) {
+		out_object_begin(ctx->out, NULL, NULL);
+		out_str(ctx->out, "name", NULL, g[i].name);
+		out_str(ctx->out, "section", NULL, g[i].section);
+		out_u64(ctx->out, "offset", NULL, g[i].offset);
+		out_u64(ctx->out, "size", NULL, g[i].size);
+		out_str(ctx->out, "type", NULL, g[i].type);
+		out_object_end(ctx->out);
+	}
+	out_list_end(ctx->out);
+	free(g);
+	return EXIT_OK;
+}
+
+static const char *const btf_kind_names[] = {
+	"unknown", "int", "ptr", "array", "struct", "union", "enum", "fwd", "typedef",
+	"volatile", "const", "restrict", "func", "func_proto", "var", "datasec", "float",
+	"decl_tag", "type_tag", "enum64",
+};
+
+static void show_btf(struct cli_ctx *ctx, const struct bk_elf *e, const struct btf *btf)
+{
+	struct bk_btf_stats st;
+	struct errmsg err = { 0 };
+
+	bk_btf_stats(e, btf, &st, &err);
+	out_object_begin(ctx->out, "btf", "BTF");
+	out_u64(ctx->out, "nr_types", "types", st.nr_types);
+	out_u64(ctx->out, "bytes_types", "type bytes", st.type_len);
+	out_u64(ctx->out, "bytes_strings", "string bytes", st.str_len);
+	out_object_begin(ctx->out, "kinds", "by kind");
+	for (size_t k = 1; k < sizeof(btf_kind_names) / sizeof(*btf_kind_names); k++)
+		if (st.kinds[k])
+			out_u64(ctx->out, btf_kind_names[k], NULL, st.kinds[k]);
+	out_object_end(ctx->out);
+	out_object_end(ctx->out);
 }
 
 static int run_view(struct cli_ctx *ctx, const char *what, bool linked, int ret)
@@ -178,17 +255,26 @@ static int show(struct cli_ctx *ctx, const struct bk_elf *e, const struct inspec
 	unsigned int v = o->views ? o->views : V_PROGRAMS | V_MAPS | V_SECTIONS;
 	struct bk_objinfo info;
 	struct errmsg err = { 0 };
+	struct btf *btf = NULL;
 	int ret = EXIT_OK;
 
-	if (bk_objinfo_load(e, &info, &err))
+	if (bk_btf_load(e, &btf, &err))
 		return cli_errmsg(ctx, &err);
+	if (bk_objinfo_load(e, &info, &err)) {
+		btf__free(btf);
+		return cli_errmsg(ctx, &err);
+	}
 	out_object_begin(ctx->out, NULL, NULL);
 	if (!o->views || o->views == V_ALL)
 		show_summary(ctx, e, &info);
 	if (v & V_PROGRAMS)
-		show_programs(ctx, &info);
+		show_programs(ctx, e, &info);
 	if (v & V_MAPS)
 		show_maps(ctx, &info);
+	if (v & V_GLOBALS)
+		ret = show_globals(ctx, e, btf);
+	if (v & V_BTF)
+		show_btf(ctx, e, btf);
 	if (v & V_SECTIONS)
 		show_sections(ctx, e);
 	if (v & V_SYMBOLS)
@@ -205,6 +291,7 @@ static int show(struct cli_ctx *ctx, const struct bk_elf *e, const struct inspec
 			       inspect_view_disasm ? inspect_view_disasm(ctx, e, o->program) : 0);
 	out_object_end(ctx->out);
 	bk_objinfo_free(&info);
+	btf__free(btf);
 	return ret;
 }
 
@@ -219,6 +306,8 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		{ "lines", no_argument, NULL, 'l' },
 		{ "core", no_argument, NULL, 'c' },
 		{ "disasm", no_argument, NULL, 'D' },
+		{ "globals", no_argument, NULL, 'g' },
+		{ "btf", no_argument, NULL, 'b' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "program", required_argument, NULL, O_PROGRAM },
 		{ "target-btf", required_argument, NULL, O_TARGET },
@@ -229,7 +318,7 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	struct bk_elf *e = NULL;
 	int c, ret;
 
-	while ((c = cli_getopt(ctx, argc, argv, "SsPmlcDa", longopts)) != -1) {
+	while ((c = cli_getopt(ctx, argc, argv, "SsPmgblcDa", longopts)) != -1) {
 		switch (c) {
 		case 'S': o.views |= V_SECTIONS; break;
 		case 's': o.views |= V_SYMBOLS; break;
@@ -238,6 +327,8 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		case 'l': o.views |= V_LINES; break;
 		case 'c': o.views |= V_CORE; break;
 		case 'D': o.views |= V_DISASM; break;
+		case 'g': o.views |= V_GLOBALS; break;
+		case 'b': o.views |= V_BTF; break;
 		case 'a': o.views = V_ALL; break;
 		case O_PROGRAM: o.program = optarg; break;
 		case O_TARGET: o.target_btf = optarg; break;
@@ -264,7 +355,8 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_command cmd_inspect_def = {
 	"inspect", cmd_inspect, NULL, "show what is in a BPF object file",
-	"Usage: bpfkit inspect OBJ [--sections] [--symbols] [--programs] [--maps] [--lines]\n"
+	"Usage: bpfkit inspect OBJ [--sections] [--symbols] [--programs] [--maps] [--globals]\n"
+	"                          [--btf] [--lines]\n"
 	"                          [--core [--target-btf FILE | --kernel]]\n"
 	"                          [--disasm [--program NAME]] [--all]\n"
 	"\n"
@@ -275,8 +367,12 @@ const struct cli_command cmd_inspect_def = {
 	"Views:\n"
 	"  -S, --sections     the section table, as readelf -S shows it\n"
 	"  -s, --symbols      the symbol table, as readelf -s shows it\n"
-	"  -P, --programs     programs: section, type and attach point libbpf infers, size\n"
-	"  -m, --maps         maps: type, key/value sizes, max_entries, flags\n"
+	"  -P, --programs     programs: section, type and attach point libbpf infers, size,\n"
+	"                     subprograms called, maps referenced, tail calls\n"
+	"  -m, --maps         maps: type, key/value sizes and BTF types, max_entries, flags,\n"
+	"                     pinning, inner map\n"
+	"  -g, --globals      .data/.bss/.rodata/.kconfig variables: type, offset, size\n"
+	"  -b, --btf          BTF statistics: type counts by kind, type and string bytes\n"
 	"  -l, --lines        .BTF.ext func_info and line_info\n"
 	"  -c, --core         CO-RE relocations; with --target-btf FILE or --kernel, the\n"
 	"                     value libbpf would patch in, or why it cannot resolve\n"

@@ -23,6 +23,10 @@ struct bk_map {
 	const char *type;		/* "hash", "ringbuf", ... */
 	uint32_t key_size, value_size, max_entries, flags;
 	bool internal;			/* .data/.bss/.rodata/.kconfig backing map */
+	bool pinned_by_name;		/* __uint(pinning, LIBBPF_PIN_BY_NAME) */
+	char key_type[128];		/* BTF spelling, "" without BTF */
+	char value_type[128];
+	char *inner_map;		/* map-in-map template, or NULL */
 };
 
 struct bk_objinfo {

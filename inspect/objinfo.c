@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 
 #include "objinfo.h"
+#include "objrefs.h"
 
 static const char *const internal_suffixes[] = { ".data", ".bss", ".rodata", ".kconfig" };
 
@@ -56,8 +57,10 @@ static int fill_prog(struct bk_prog *p, const struct bpf_program *prog)
 	return p->name && p->section ? 0 : -ENOMEM;
 }
 
-static void fill_map(struct bk_map *m, const struct bpf_map *map)
+static void fill_map(struct bk_map *m, const struct bpf_map *map, const struct btf *btf)
 {
+	const struct bpf_map *inner = bpf_map__inner_map((struct bpf_map *)map);
+
 	m->name = strdup(bpf_map__name(map));
 	m->type = libbpf_bpf_map_type_str(bpf_map__type(map));
 	m->key_size = bpf_map__key_size(map);
@@ -65,6 +68,14 @@ static void fill_map(struct bk_map *m, const struct bpf_map *map)
 	m->max_entries = bpf_map__max_entries(map);
 	m->flags = bpf_map__map_flags(map);
 	m->internal = is_internal_map(map);
+	/* libbpf gives BY_NAME maps a default pin path at open; nothing else has one */
+	m->pinned_by_name = bpf_map__pin_path(map) != NULL;
+	if (btf && bpf_map__btf_key_type_id(map))
+		bk_btf_type_str(btf, bpf_map__btf_key_type_id(map), m->key_type, sizeof(m->key_type));
+	if (btf && bpf_map__btf_value_type_id(map))
+		bk_btf_type_str(btf, bpf_map__btf_value_type_id(map), m->value_type,
+				sizeof(m->value_type));
+	m->inner_map = inner ? strdup(bpf_map__name(inner)) : NULL;
 }
 
 int bk_objinfo_load(const struct bk_elf *e, struct bk_objinfo *out, struct errmsg *err)
@@ -97,7 +108,7 @@ int bk_objinfo_load(const struct bk_elf *e, struct bk_objinfo *out, struct errms
 	out->maps = calloc(n ? n : 1, sizeof(*out->maps));
 	bpf_object__for_each_map(map, obj)
 		if (out->maps)
-			fill_map(&out->maps[out->nr_maps++], map);
+			fill_map(&out->maps[out->nr_maps++], map, bpf_object__btf(obj));
 	bpf_object__close(obj);
 	if (!out->progs || !out->maps || ret) {
 		bk_objinfo_free(out);
@@ -113,8 +124,10 @@ void bk_objinfo_free(struct bk_objinfo *info)
 		free(info->progs[i].section);
 		free(info->progs[i].attach_target);
 	}
-	for (size_t i = 0; i < info->nr_maps; i++)
+	for (size_t i = 0; i < info->nr_maps; i++) {
 		free(info->maps[i].name);
+		free(info->maps[i].inner_map);
+	}
 	free(info->progs);
 	free(info->maps);
 	memset(info, 0, sizeof(*info));

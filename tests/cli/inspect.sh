@@ -141,3 +141,43 @@ test_usage_errors() {
 	expect_rc 2
 	[[ $err == *"unknown option '--frobnicate'"* ]] || fail "stderr: $err"
 }
+
+test_program_references() {
+	bk inspect --programs --json "$FIXTURES/maps.bpf.o"
+	expect_rc 0
+	jq_is '.programs[] | select(.name == "count_exec") | .subprograms | join(",")' bump
+	jq_is '.programs[] | select(.name == "count_exec") | .map_refs | sort | join(",")' exec_count,jump_table
+	jq_is '.programs[] | select(.name == "count_exec") | .tail_call' true
+	jq_is '.programs[] | select(.name == "xdp_pass") | "\(.tail_call) \(.subprograms | length)"' "false 0"
+}
+
+test_map_btf_types_and_pinning() {
+	bk inspect --maps --json "$FIXTURES/maps.bpf.o"
+	expect_rc 0
+	jq_is '.maps[] | select(.name == "exec_count") | "\(.key_type)|\(.value_type)|\(.pinning)"' "struct counter_key|__u64|none"
+	jq_is '.maps[] | select(.name == "src_ips") | .pinning' by_name
+	jq_is '.maps[] | select(.name == "events") | .key_type' null
+}
+
+test_globals_offsets_match_symbols() {
+	local obj="$FIXTURES/maps.bpf.o"
+	bk inspect --globals --json "$obj"
+	expect_rc 0
+	jq_is '.globals[] | select(.name == "filter_uid") | "\(.section) \(.size) \(.type)"' ".rodata 4 const volatile __u32"
+	jq_is '.globals[] | select(.name == "sample_rate") | .section' .data
+	# offsets are what the symbol table says (clang leaves DATASEC offsets at 0)
+	local want
+	want=$(readelf -s --wide "$obj" | awk '$8 == "last_uid" { print $2 }')
+	jq_is '.globals[] | select(.name == "last_uid") | .offset' "$((16#$want))"
+	[ "$((16#$want))" -gt 0 ] || fail "fixture should put last_uid after total_calls"
+}
+
+test_btf_stats_match_bpftool() {
+	command -v bpftool >/dev/null || skip "bpftool not installed"
+	local obj="$FIXTURES/maps.bpf.o"
+	bk inspect --btf --json "$obj"
+	expect_rc 0
+	jq_is .btf.nr_types "$(bpftool -j btf dump file "$obj" | jq '.types | length')"
+	jq_is .btf.kinds.struct "$(bpftool -j btf dump file "$obj" | jq '[.types[] | select(.kind == "STRUCT")] | length')"
+	jq_is .btf.kinds.datasec "$(bpftool -j btf dump file "$obj" | jq '[.types[] | select(.kind == "DATASEC")] | length')"
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Offline facts about an object that need its symbols, relocations and BTF together
+ * (inspect/objrefs.c): global variables, BTF statistics, type names, and what each program
+ * references (subprograms, maps, tail calls). Strings point into the bk_elf or btf given.
+ */
+#ifndef BPFKIT_OBJREFS_H
+#define BPFKIT_OBJREFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elfread.h"
+
+struct btf;
+
+/* The object's .BTF, or *out = NULL when it has none. */
+int bk_btf_load(const struct bk_elf *e, struct btf **out, struct errmsg *err);
+
+/* A C spelling of type id: "struct counter_key", "const volatile __u32", "char[4]", "void *". */
+void bk_btf_type_str(const struct btf *btf, uint32_t id, char *buf, size_t len);
+
+struct bk_global {
+	const char *name;
+	const char *section;	/* .data, .bss, .rodata, .kconfig, ... */
+	char type[128];
+	uint64_t offset, size;
+};
+
+/* Variables of the data sections, from BTF DATASECs; offsets from the symbol table. */
+int bk_globals(const struct bk_elf *e, const struct btf *btf, struct bk_global **out, size_t *n,
+	       struct errmsg *err);
+
+#define BK_BTF_MAX_KIND 32
+
+struct bk_btf_stats {
+	uint32_t nr_types;
+	uint32_t kinds[BK_BTF_MAX_KIND];	/* count per BTF_KIND_* */
+	uint32_t type_len, str_len;		/* from the header */
+};
+
+int bk_btf_stats(const struct bk_elf *e, const struct btf *btf, struct bk_btf_stats *st,
+		 struct errmsg *err);
+
+#define BK_MAX_REFS 64
+
+struct bk_prog_refs {
+	size_t nr_subprogs, nr_maps;
+	const char *subprogs[BK_MAX_REFS];	/* BPF-to-BPF callees, transitively */
+	const char *maps[BK_MAX_REFS];		/* maps referenced by ld_imm64 */
+	bool tail_call;				/* calls bpf_tail_call */
+};
+
+/* What program name (in section) and the subprograms it calls reference. */
+int bk_prog_refs(const struct bk_elf *e, const char *section, const char *name,
+		 struct bk_prog_refs *refs, struct errmsg *err);
+
+#endif
