@@ -143,9 +143,11 @@ $(BIN): $(BIN_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(BIN_OBJS) $(LIB) $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB) | $(OUTPUT)/tests
+# Unit tests link the library and the output layer (cli/output.c, cli/linebuf.c).
+CLI_LIB_OBJS := $(OUTPUT)/obj/cli/output.o $(OUTPUT)/obj/cli/linebuf.o
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB) $(CLI_LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@
 
 test-build: check-deps $(BIN) $(FIXTURES) $(UNITS)
 

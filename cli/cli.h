@@ -95,6 +95,11 @@ int cli_parse_u64(struct cli_ctx *ctx, const char *opt, const char *s, unsigned 
 
 /* libbpf's log: warnings always, debug lines with -d. Installed by main(). */
 void cli_setup_libbpf_log(struct cli_ctx *ctx);
+/*
+ * For commands that only read objects: libbpf's warnings then describe damage our own checks
+ * report in one line, so they show only with -d.
+ */
+void cli_libbpf_offline(void);
 
 /* Every top-level command: one file cli/cmd_<name>.c each. */
 #define CLI_COMMANDS(X)                                                               \

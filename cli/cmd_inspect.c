@@ -345,6 +345,7 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, "--target-btf and --kernel go with --core");
 	if (o.program && !(o.views & V_DISASM))
 		return cli_usage_error(ctx, "--program goes with --disasm");
+	cli_libbpf_offline();
 	ret = inspect_open(ctx, argv[optind], &e);
 	if (ret)
 		return ret;

@@ -41,7 +41,7 @@ static int report_error(struct cli_ctx *ctx, int code, const char *fmt, va_list 
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	report(ctx, "", msg);
-	if (ctx->json && ctx->out)
+	if (ctx->out)
 		out_set_error(ctx->out, msg);
 	return code;
 }
@@ -117,13 +117,14 @@ bad:
 /* ---- libbpf log ------------------------------------------------------------------------ */
 
 static struct cli_ctx *log_ctx;
+static bool log_offline;
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !(log_ctx && log_ctx->debug))
-		return 0;
-	if (level == LIBBPF_INFO && log_ctx && log_ctx->quiet && !log_ctx->debug)
-		return 0;
+	if (level != LIBBPF_WARN || log_offline) {
+		if (!(log_ctx && log_ctx->debug))
+			return 0;
+	}
 	return vfprintf(stderr, fmt, ap);
 }
 
@@ -131,6 +132,11 @@ void cli_setup_libbpf_log(struct cli_ctx *ctx)
 {
 	log_ctx = ctx;
 	libbpf_set_print(libbpf_log);
+}
+
+void cli_libbpf_offline(void)
+{
+	log_offline = true;
 }
 
 /* ---- options ----------------------------------------------------------------------------- */

@@ -16,7 +16,9 @@
 
 #define MAX_DEPTH 32
 
+/* A text label belongs to a key within one scope: a table (the array) or a block (the object). */
 struct label {
+	const cJSON *scope;
 	char *key;
 	char *text;
 };
@@ -31,6 +33,7 @@ struct out {
 	size_t nr_labels;
 	bool overflow;		/* nesting deeper than MAX_DEPTH: a bug, reported at finish */
 	int write_err;		/* first write error: sticky, later flushes report the same */
+	bool failed;		/* out_set_error(): the document is the error, nothing else */
 };
 
 struct out *out_new(FILE *f, bool json, bool pretty)
@@ -69,24 +72,35 @@ bool out_json(const struct out *o)
 	return o->json;
 }
 
-static const char *label_of(const struct out *o, const char *key)
+static const char *label_of(const struct out *o, const cJSON *scope, const char *key)
 {
 	for (size_t i = 0; key && i < o->nr_labels; i++)
-		if (!strcmp(o->labels[i].key, key))
+		if (o->labels[i].scope == scope && !strcmp(o->labels[i].key, key))
 			return o->labels[i].text;
 	return NULL;
 }
 
+/* Rows of a table share their labels: the scope of a row's field is the table. */
+static const cJSON *current_scope(const struct out *o)
+{
+	if (o->depth >= 2 && cJSON_IsArray(o->stack[o->depth - 2]) &&
+	    cJSON_IsObject(o->stack[o->depth - 1]))
+		return o->stack[o->depth - 2];
+	return o->depth ? o->stack[o->depth - 1] : NULL;
+}
+
 static void remember_label(struct out *o, const char *key, const char *text)
 {
+	const cJSON *scope = current_scope(o);
 	struct label *l;
 
-	if (!key || !text || label_of(o, key))
+	if (!key || !text || label_of(o, scope, key))
 		return;
 	l = realloc(o->labels, (o->nr_labels + 1) * sizeof(*l));
 	if (!l)
 		return;
 	o->labels = l;
+	l[o->nr_labels].scope = scope;
 	l[o->nr_labels].key = strdup(key);
 	l[o->nr_labels].text = strdup(text);
 	if (!l[o->nr_labels].key || !l[o->nr_labels].text) {
@@ -207,27 +221,49 @@ void out_item(struct out *o, const char *key, const char *label, cJSON *item)
 	attach(o, key, label, item);
 }
 
+/* Key of free-form text kept inside a document, so it prints where it was written. */
+#define TEXT_KEY "\001text"
+
 void out_printf(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
+	char *text = NULL;
 
 	if (o->json)
 		return;
 	va_start(ap, fmt);
-	vfprintf(o->f, fmt, ap);
+	if (!o->root) {		/* no document: stream it (btf dump of 100k types) */
+		vfprintf(o->f, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
 	va_end(ap);
+	if (text && o->depth > 0 && cJSON_IsObject(o->stack[o->depth - 1]))
+		cJSON_AddItemToObject(o->stack[o->depth - 1], TEXT_KEY, cJSON_CreateString(text));
+	else if (text)
+		fputs(text, o->f);
+	free(text);
+}
+
+static bool is_text(const cJSON *v)
+{
+	return v->string && !strcmp(v->string, TEXT_KEY);
 }
 
 void out_set_error(struct out *o, const char *msg)
 {
 	cJSON *doc = cJSON_CreateObject();
 
+	o->failed = true;
 	if (!doc)
 		return;
 	cJSON_AddStringToObject(doc, "error", msg);
 	cJSON_Delete(o->root);
 	o->root = doc;
 	o->depth = 0;
+	o->failed = true;
 }
 
 void out_stream_record(struct out *o, cJSON *record)
@@ -323,9 +359,10 @@ static bool is_table(const cJSON *v)
 	return true;
 }
 
-static void header_text(const struct out *o, const char *key, char *buf, size_t len)
+static void header_text(const struct out *o, const cJSON *table, const char *key, char *buf,
+			size_t len)
 {
-	const char *l = label_of(o, key);
+	const char *l = label_of(o, table, key);
 	size_t i;
 
 	if (l) {
@@ -366,7 +403,7 @@ static void render_table(struct out *o, const cJSON *rows, int indent)
 				;
 			if (c == ncols && ncols < 64) {
 				cols[ncols] = f->string;
-				header_text(o, f->string, hdr, sizeof(hdr));
+				header_text(o, rows, f->string, hdr, sizeof(hdr));
 				widths[ncols] = strlen(hdr);
 				numeric[ncols++] = true;
 			}
@@ -387,7 +424,7 @@ static void render_table(struct out *o, const cJSON *rows, int indent)
 	}
 	fprintf(o->f, "%*s", indent, "");
 	for (c = 0; c < ncols; c++) {
-		header_text(o, cols[c], hdr, sizeof(hdr));
+		header_text(o, rows, cols[c], hdr, sizeof(hdr));
 		print_cell(o->f, hdr, widths[c], numeric[c], c + 1 == ncols);
 	}
 	fputc('\n', o->f);
@@ -407,10 +444,10 @@ static void render_table(struct out *o, const cJSON *rows, int indent)
 
 static void render_block(struct out *o, const cJSON *obj, int indent);
 
-static void render_titled(struct out *o, const cJSON *v, int indent)
+static void render_titled(struct out *o, const cJSON *parent, const cJSON *v, int indent)
 {
 	char title[128];
-	const char *l = label_of(o, v->string);
+	const char *l = label_of(o, parent, v->string);
 
 	snprintf(title, sizeof(title), "%s", l ? l : v->string);
 	fprintf(o->f, "%*s%s:\n", indent, "", title);
@@ -442,22 +479,29 @@ static void render_block(struct out *o, const cJSON *obj, int indent)
 		return;
 	}
 	cJSON_ArrayForEach(f, obj) {
-		const char *l = label_of(o, f->string);
+		const char *l = label_of(o, obj, f->string);
 		size_t n = strlen(l ? l : f->string);
 
+		if (is_text(f))
+			continue;
 		if ((cJSON_IsObject(f) || is_table(f)) == false && n > width)
 			width = n;
 	}
 	cJSON_ArrayForEach(f, obj) {
-		const char *l = label_of(o, f->string);
+		const char *l = label_of(o, obj, f->string);
 		char *t;
 
+		if (is_text(f)) {
+			fputs(f->valuestring, o->f);
+			printed = true;
+			continue;
+		}
 		if (cJSON_IsObject(f) || is_table(f) ||
-		    (cJSON_IsArray(f) && !f->child && label_of(o, f->string))) {
+		    (cJSON_IsArray(f) && !f->child && label_of(o, obj, f->string))) {
 			/* top-level sections are separated by a blank line */
 			if (indent == 0 && printed)
 				fputc('\n', o->f);
-			render_titled(o, f, indent);
+			render_titled(o, obj, f, indent);
 			printed = true;
 			continue;
 		}
@@ -493,8 +537,8 @@ int out_finish(struct out *o)
 		fputs(s, o->f);
 		fputc('\n', o->f);
 		free(s);
-	} else if (!o->json) {
-		render_text(o);
+	} else if (!o->json && !o->failed) {
+		render_text(o);	/* in text mode the error went to stderr alone */
 	}
 	return out_flush(o);
 }

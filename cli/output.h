@@ -54,7 +54,7 @@ void out_item(struct out *o, const char *key, const char *label, struct cJSON *i
 /* Text-only free-form output (ignored in JSON mode). */
 __attribute__((format(printf, 2, 3))) void out_printf(struct out *o, const char *fmt, ...);
 
-/* Replace whatever was built with {"error": msg} (JSON mode). */
+/* Replace whatever was built with {"error": msg}; text mode then prints nothing. */
 void out_set_error(struct out *o, const char *msg);
 
 /* Streams: one record per line. In text mode, cols gives the header printed once. */

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Fast line building for event streams (see linebuf.h). */
+#include <string.h>
+
+#include "linebuf.h"
+
+void lb_mem(struct linebuf *l, const char *s, size_t n)
+{
+	if (n > sizeof(l->b) - 1 - l->n)
+		n = sizeof(l->b) - 1 - l->n;
+	memcpy(l->b + l->n, s, n);
+	l->n += n;
+}
+
+static void pad(struct linebuf *l, size_t used, size_t width)
+{
+	static const char spaces[32] = "                                ";
+
+	while (used < width) {
+		size_t n = width - used < sizeof(spaces) ? width - used : sizeof(spaces);
+
+		lb_mem(l, spaces, n);
+		used += n;
+	}
+}
+
+/* The digits of v, right-aligned in tmp[24]; returns the first. */
+static char *digits(char tmp[24], uint64_t v)
+{
+	char *p = tmp + 24;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	return p;
+}
+
+void lb_str(struct linebuf *l, const char *s, size_t width)
+{
+	size_t n = strlen(s);
+
+	lb_mem(l, s, n);
+	pad(l, n, width);
+}
+
+void lb_u64(struct linebuf *l, uint64_t v, size_t width)
+{
+	char tmp[24], *p = digits(tmp, v);
+	size_t n = (size_t)(tmp + 24 - p);
+
+	lb_mem(l, p, n);
+	pad(l, n, width);
+}
+
+void lb_s64_right(struct linebuf *l, int64_t v, size_t width)
+{
+	char tmp[24], *p = digits(tmp, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+
+	if (v < 0)
+		*--p = '-';
+	pad(l, (size_t)(tmp + 24 - p), width);
+	lb_mem(l, p, (size_t)(tmp + 24 - p));
+}
+
+void lb_json_str(struct linebuf *l, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	lb_lit(l, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[6] = { '\\', 0, '0', '0', hex[c >> 4], hex[c & 15] };
+
+		switch (c) {
+		case '"': case '\\': esc[1] = (char)c; lb_mem(l, esc, 2); break;
+		case '\b': esc[1] = 'b'; lb_mem(l, esc, 2); break;
+		case '\f': esc[1] = 'f'; lb_mem(l, esc, 2); break;
+		case '\n': esc[1] = 'n'; lb_mem(l, esc, 2); break;
+		case '\r': esc[1] = 'r'; lb_mem(l, esc, 2); break;
+		case '\t': esc[1] = 't'; lb_mem(l, esc, 2); break;
+		default:
+			if (c < 0x20) {
+				esc[1] = 'u';
+				lb_mem(l, esc, 6);
+			} else {
+				lb_mem(l, (const char *)&c, 1);
+			}
+		}
+	}
+	lb_lit(l, "\"");
+}
+
+const char *lb_end(struct linebuf *l)
+{
+	l->b[l->n] = '\0';
+	return l->b;
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The output layer: exact u64, one type per key, error documents, tables, JSON escaping. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "linebuf.h"
+#include "output.h"
+#include "unit.h"
+
+/* Render with fn into a string. */
+static char *render(bool json, void (*fn)(struct out *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct out *o = out_new(f, json, false);
+
+	fn(o);
+	CHECK(out_finish(o) == 0, "finish failed");
+	out_free(o);
+	fclose(f);
+	return buf;
+}
+
+static void doc_u64(struct out *o)
+{
+	out_object_begin(o, NULL, NULL);
+	out_u64(o, "big", NULL, 9007199254740993ull);	/* 2^53 + 1: a double would round it */
+	out_u64(o, "max", NULL, UINT64_MAX);
+	out_s64(o, "neg", NULL, -5);
+	out_hex(o, "addr", NULL, 0xffffffff81000000ull);
+	out_bool(o, "ok", NULL, true);
+	out_null(o, "none", NULL);
+	out_object_end(o);
+}
+
+static void doc_table(struct out *o)
+{
+	out_list_begin(o, NULL, NULL);
+	out_object_begin(o, NULL, NULL);
+	out_str(o, "name", NULL, "a");
+	out_u64(o, "size", NULL, 5);
+	out_str(o, "path", "WHERE", "/x");
+	out_object_end(o);
+	out_object_begin(o, NULL, NULL);
+	out_str(o, "name", NULL, "longer");
+	out_u64(o, "size", NULL, 12345);
+	out_str(o, "path", NULL, "/y");
+	out_object_end(o);
+	out_list_end(o);
+}
+
+static void doc_error(struct out *o)
+{
+	out_object_begin(o, NULL, NULL);
+	out_str(o, "partial", NULL, "must not appear");
+	out_set_error(o, "x.o: \"quoted\"\nand a newline");
+}
+
+static void doc_text_in_place(struct out *o)
+{
+	out_object_begin(o, NULL, NULL);
+	out_str(o, "first", NULL, "1");
+	out_printf(o, "free text %d\n", 42);
+	out_str(o, "last", NULL, "2");
+	out_object_end(o);
+}
+
+static void test_document(void)
+{
+	char *s = render(true, doc_u64);
+
+	CHECK_STR(s, "{\"big\":9007199254740993,\"max\":18446744073709551615,\"neg\":-5,"
+		  "\"addr\":\"0xffffffff81000000\",\"ok\":true,\"none\":null}\n");
+	free(s);
+	s = render(false, doc_table);
+	CHECK_STR(s, "NAME     SIZE  WHERE\n"
+		  "a           5  /x\n"
+		  "longer  12345  /y\n");
+	free(s);
+	s = render(true, doc_error);
+	CHECK_STR(s, "{\"error\":\"x.o: \\\"quoted\\\"\\nand a newline\"}\n");
+	free(s);
+	s = render(false, doc_error);
+	CHECK_STR(s, "");
+	free(s);
+	s = render(false, doc_text_in_place);
+	CHECK_STR(s, "first: 1\nfree text 42\nlast:  2\n");
+	free(s);
+}
+
+/* lb_json_str must escape as cJSON does, for every byte. */
+static void test_json_escaping(void)
+{
+	char in[300];
+	size_t n = 0;
+
+	for (int c = 1; c < 256; c++)
+		in[n++] = (char)c;
+	in[n] = '\0';
+	for (size_t start = 0; start < n; start += 37) {
+		struct linebuf l = { 0 };
+		cJSON *str = cJSON_CreateString(in + start);
+		char *want = cJSON_PrintUnformatted(str);
+
+		lb_json_str(&l, in + start);
+		CHECK_STR(lb_end(&l), want);
+		free(want);
+		cJSON_Delete(str);
+	}
+}
+
+static void test_linebuf_text(void)
+{
+	struct linebuf l = { 0 };
+
+	lb_u64(&l, 42, 5);
+	lb_lit(&l, "|");
+	lb_s64_right(&l, -1, 4);
+	lb_lit(&l, "|");
+	lb_str(&l, "ab", 3);
+	lb_lit(&l, "|");
+	CHECK_STR(lb_end(&l), "42   |  -1|ab |");
+
+	/* a line longer than the buffer is cut, not overrun */
+	l.n = 0;
+	for (int i = 0; i < 5000; i++)
+		lb_lit(&l, "x");
+	CHECK(strlen(lb_end(&l)) == sizeof(l.b) - 1, "length %zu", strlen(l.b));
+}
+
+int main(void)
+{
+	test_document();
+	test_json_escaping();
+	test_linebuf_text();
+	UNIT_DONE();
+}
