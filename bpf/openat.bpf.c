@@ -34,6 +34,7 @@ struct inflight {
 	__u64 flags;
 	__u32 mode;
 	__u8 syscall;
+	__u8 valid;	/* set at enter, cleared at exit */
 };
 
 const volatile __u32 targ_pid = 0;	/* 0: any */
@@ -41,13 +42,23 @@ const volatile __u32 targ_uid = 0;
 const volatile bool targ_uid_set = false;
 const volatile char targ_comm[OPENAT_COMM_LEN] = {};
 const volatile bool targ_failed = false;
-/* Wake user space only when this much is queued; it also polls on a short timeout. */
+/*
+ * Wake user space once each time another wakeup_bytes have been queued, or for the first event
+ * after wakeup_ns without a wakeup (so a lone event shows within ~10 ms); never per event:
+ * each forced wakeup is an irq_work self-IPI, a VM exit on a virtual machine.
+ */
 const volatile __u64 wakeup_bytes = 64 * 1024;
+const volatile __u64 wakeup_ns = 10 * 1000 * 1000;
+__u64 last_wakeup_ns = 0;	/* racy across CPUs on purpose: a lost update costs one wakeup */
 
+/*
+ * The call in flight, per thread: task storage is created on a thread's first openat and
+ * reused, where a hash map cost an update and a delete (bucket lock, free list) per call.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
@@ -91,8 +102,7 @@ static __always_inline bool comm_matches(void)
 static __always_inline int remember(__u64 path, __u64 flags, __u32 mode, __u8 syscall)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct inflight in = { .path = path, .flags = flags, .mode = mode, .syscall = syscall };
+	struct inflight *in;
 
 	if (targ_pid && (pid_tgid >> 32) != targ_pid)
 		return 0;
@@ -100,8 +110,17 @@ static __always_inline int remember(__u64 path, __u64 flags, __u32 mode, __u8 sy
 		return 0;
 	if (!comm_matches())
 		return 0;
-	if (bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY))
+	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!in) {
 		count_drop(OPENAT_DROP_INFLIGHT);
+		return 0;
+	}
+	in->path = path;
+	in->flags = flags;
+	in->mode = mode;
+	in->syscall = syscall;
+	in->valid = 1;
 	return 0;
 }
 
@@ -120,17 +139,21 @@ int handle_enter_openat2(struct syscall_enter_record *ctx)
 	return remember(ctx->args[1], how.flags, (__u32)how.mode, OPENAT_SYS_OPENAT2);
 }
 
+/* a ring buffer record: 8-byte header + the event, rounded up to 8 bytes */
+#define EVENT_REC_SIZE ((sizeof(struct openat_event) + 8 + 7) & ~7ULL)
+
 static __always_inline int report(struct syscall_exit_record *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct inflight *in;
 	struct openat_event *e;
-	__u64 flags;
+	__u64 flags, now, avail, prev;
 
-	in = bpf_map_lookup_elem(&inflight, &tid);
-	if (!in)
+	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	if (!in || !in->valid)
 		return 0;
+	in->valid = 0;
 	if (targ_failed && ctx->ret >= 0)
 		goto done;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -138,7 +161,8 @@ static __always_inline int report(struct syscall_exit_record *ctx)
 		count_drop(OPENAT_DROP_RINGBUF);
 		goto done;
 	}
-	e->ts_ns = bpf_ktime_get_ns();
+	now = bpf_ktime_get_ns();
+	e->ts_ns = now;
 	e->pid = pid_tgid >> 32;
 	e->tid = tid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
@@ -149,11 +173,17 @@ static __always_inline int report(struct syscall_exit_record *ctx)
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	if (bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)in->path) < 0)
 		e->path[0] = '\0';
-	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	/* queued bytes, this record included (reserved): did it cross a multiple of wakeup_bytes? */
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	prev = avail > EVENT_REC_SIZE ? avail - EVENT_REC_SIZE : 0;
+	if (avail / wakeup_bytes != prev / wakeup_bytes || now - last_wakeup_ns >= wakeup_ns) {
+		last_wakeup_ns = now;
+		flags = BPF_RB_FORCE_WAKEUP;
+	} else {
+		flags = BPF_RB_NO_WAKEUP;
+	}
 	bpf_ringbuf_submit(e, flags);
 done:
-	bpf_map_delete_elem(&inflight, &tid);
 	return 0;
 }
 

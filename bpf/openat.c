@@ -7,10 +7,10 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <cjson/cJSON.h>
 
 #include "bpfkit/openat.h"
 #include "kern.h"
+#include "linebuf.h"
 #include "openat.skel.h"
 #include "trace.h"
 
@@ -50,28 +50,70 @@ static void flags_text(uint64_t flags, char *buf, size_t len)
 		snprintf(buf + n, len - n, "|0x%llx", (unsigned long long)flags);
 }
 
-static cJSON *event_json(const struct openat_event *e)
+/* flags_text() of the last value seen: a trace has few distinct flag sets. */
+static const char *flags_cached(uint64_t flags)
 {
-	cJSON *r = cJSON_CreateObject();
-	char flags[128], buf[24];
+	static uint64_t last = ~0ULL;
+	static char text[128];
 
-	if (!r)
-		return NULL;
-	flags_text(e->flags, flags, sizeof(flags));
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)e->ts_ns);
-	cJSON_AddRawToObject(r, "ts_ns", buf);
-	cJSON_AddNumberToObject(r, "pid", e->pid);
-	cJSON_AddNumberToObject(r, "tid", e->tid);
-	cJSON_AddNumberToObject(r, "uid", e->uid);
-	cJSON_AddStringToObject(r, "comm", e->comm);
-	cJSON_AddStringToObject(r, "syscall", e->syscall == OPENAT_SYS_OPENAT2 ? "openat2" : "openat");
-	cJSON_AddNumberToObject(r, "fd", e->ret >= 0 ? e->ret : -1);
-	cJSON_AddNumberToObject(r, "errno", e->ret < 0 ? -e->ret : 0);
-	cJSON_AddNumberToObject(r, "flags", (double)e->flags);
-	cJSON_AddStringToObject(r, "flags_str", flags);
-	cJSON_AddNumberToObject(r, "mode", e->mode);
-	cJSON_AddStringToObject(r, "path", e->path);
-	return r;
+	if (flags != last) {
+		flags_text(flags, text, sizeof(text));
+		last = flags;
+	}
+	return text;
+}
+
+/* One JSON Lines record; the keys are documented in the trace openat help. */
+static void event_json_line(struct linebuf *l, const struct openat_event *e)
+{
+	lb_lit(l, "{\"ts_ns\":");
+	lb_u64(l, e->ts_ns, 0);
+	lb_lit(l, ",\"pid\":");
+	lb_u64(l, e->pid, 0);
+	lb_lit(l, ",\"tid\":");
+	lb_u64(l, e->tid, 0);
+	lb_lit(l, ",\"uid\":");
+	lb_u64(l, e->uid, 0);
+	lb_lit(l, ",\"comm\":");
+	lb_json_str(l, e->comm);
+	if (e->syscall == OPENAT_SYS_OPENAT2)
+		lb_lit(l, ",\"syscall\":\"openat2\",\"fd\":");
+	else
+		lb_lit(l, ",\"syscall\":\"openat\",\"fd\":");
+	lb_s64_right(l, e->ret >= 0 ? e->ret : -1, 0);
+	lb_lit(l, ",\"errno\":");
+	lb_s64_right(l, e->ret < 0 ? -(int64_t)e->ret : 0, 0);
+	lb_lit(l, ",\"flags\":");
+	lb_u64(l, e->flags, 0);
+	lb_lit(l, ",\"flags_str\":");
+	lb_json_str(l, flags_cached(e->flags));
+	lb_lit(l, ",\"mode\":");
+	lb_u64(l, e->mode, 0);
+	lb_lit(l, ",\"path\":");
+	lb_json_str(l, e->path);
+	lb_lit(l, "}");
+}
+
+/* [TIME(s)] PID COMM FD ERR FLAGS PATH, the widths of print_header(). */
+static void event_text_line(struct linebuf *l, const struct openat_event *e, bool timestamps)
+{
+	if (timestamps) {
+		char t[32];
+		int n = snprintf(t, sizeof(t), "%-10.6f ", trace_elapsed(e->ts_ns));
+
+		lb_mem(l, t, n > 0 ? (size_t)n : 0);
+	}
+	lb_u64(l, e->pid, 7);
+	lb_lit(l, " ");
+	lb_str(l, e->comm, 16);
+	lb_lit(l, " ");
+	lb_s64_right(l, e->ret >= 0 ? e->ret : -1, 4);
+	lb_lit(l, " ");
+	lb_s64_right(l, e->ret < 0 ? -e->ret : 0, 3);
+	lb_lit(l, " ");
+	lb_str(l, flags_cached(e->flags), 22);
+	lb_lit(l, " ");
+	lb_str(l, e->path, 0);
 }
 
 static void print_header(const struct openat_state *st)
@@ -88,7 +130,7 @@ static int handle_event(void *data, void *raw, size_t size)
 {
 	struct openat_state *st = data;
 	struct openat_event e;
-	char flags[128];
+	struct linebuf l;
 
 	if (kern_stop)
 		return KERN_RING_BREAK;
@@ -98,15 +140,12 @@ static int handle_event(void *data, void *raw, size_t size)
 	e.comm[sizeof(e.comm) - 1] = '\0';
 	e.path[sizeof(e.path) - 1] = '\0';
 	st->events++;
-	if (out_json(st->ctx->out)) {
-		out_stream_record(st->ctx->out, event_json(&e));
-	} else {
-		flags_text(e.flags, flags, sizeof(flags));
-		if (st->opts->timestamps)
-			out_printf(st->ctx->out, "%-10.6f ", trace_elapsed(e.ts_ns));
-		out_printf(st->ctx->out, "%-7u %-16s %4d %3d %-22s %s\n", e.pid, e.comm,
-			   e.ret >= 0 ? e.ret : -1, e.ret < 0 ? -e.ret : 0, flags, e.path);
-	}
+	l.n = 0;
+	if (out_json(st->ctx->out))
+		event_json_line(&l, &e);
+	else
+		event_text_line(&l, &e, st->opts->timestamps);
+	out_stream_line(st->ctx->out, lb_end(&l));
 	if (st->opts->count && st->events >= st->opts->count)
 		kern_stop = 1;
 	if (kern_stop || ++st->batch >= KERN_RING_BATCH)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kern.h"
 #include "trace.h"
@@ -127,6 +128,9 @@ static int trace_run(struct cli_ctx *ctx, int argc, char **argv,
 	if (kern_check_tracing_privileges(&err) || kern_ensure_tracefs(&err))
 		return cli_errmsg(ctx, &err);
 	kern_trap_signals();
+	/* events are flushed per batch anyway: a larger buffer means fewer write()s */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	return run(ctx, &opts);
 }
 
