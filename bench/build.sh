@@ -35,7 +35,7 @@ child_cpu_ms() {
 
 # best_ms CMD...: "WALL CPU", the fastest of RUNS runs for each, in milliseconds
 best_ms() {
-	local best= bestcpu= i t0 t1 c0 c1
+	local best='' bestcpu='' i t0 t1 c0 c1
 	for ((i = 0; i < RUNS; i++)); do
 		[ -n "${PREP:-}" ] && eval "$PREP"
 		child_cpu_ms >"$work/c0"
