@@ -62,6 +62,13 @@ void bk_elf_section_flags_str(uint64_t flags, char *buf, size_t len);
 const char *bk_elf_sym_bind_str(uint8_t bind);
 const char *bk_elf_sym_type_str(uint8_t type);
 
+/*
+ * libbpf 1.1 trusts what .BTF and .BTF.ext say (type ids, record sizes, string offsets) and
+ * crashes on a damaged one: every object goes through this before libbpf opens it.
+ * Checks .BTF (header, ids in range, no cycles) and .BTF.ext against it (inspect/validate.c).
+ */
+int bk_elf_check_btf(const struct bk_elf *e, struct errmsg *err);
+
 /* The license string, or NULL; the "version" section's value, or -1. */
 const char *bk_elf_license(const struct bk_elf *e);
 int64_t bk_elf_kern_version(const struct bk_elf *e);

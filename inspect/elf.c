@@ -116,6 +116,9 @@ static int load_section(struct bk_elf *e, Elf_Scn *scn, size_t shstrndx, struct 
 				  e->path, idx, sh.sh_name);
 	if (sh.sh_type == SHT_NOBITS || sh.sh_size == 0 || idx == 0)
 		return 0;
+	if ((sh.sh_flags & SHF_EXECINSTR) && sh.sh_size % 8)
+		return errmsg_set(err, -ENOEXEC, "%s: section %zu (%s): size %llu is not a whole number of 8-byte instructions",
+				  e->path, idx, s->name, (unsigned long long)sh.sh_size);
 	if (sh.sh_offset > e->size || sh.sh_size > e->size - sh.sh_offset)
 		return errmsg_set(err, -ENOEXEC, "%s: section %zu (%s): offset %llu + size %llu runs past the end of the file (%zu bytes)",
 				  e->path, idx, s->name, (unsigned long long)sh.sh_offset,
@@ -211,6 +214,28 @@ static int check_relocations(struct bk_elf *e, struct errmsg *err)
 	return 0;
 }
 
+/* A ld_imm64 takes two slots: a first half at the end of a section has no second half. */
+static int check_instructions(struct bk_elf *e, struct errmsg *err)
+{
+	for (size_t i = 1; i < e->nr_sections; i++) {
+		const struct bk_section *s = &e->sections[i];
+		const unsigned char *insn = s->data;
+		size_t n = s->size / 8;
+
+		if (!(s->flags & SHF_EXECINSTR) || !insn)
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			if (insn[k * 8] != 0x18)	/* BPF_LD | BPF_IMM | BPF_DW */
+				continue;
+			if (k + 1 >= n || insn[(k + 1) * 8] != 0)
+				return errmsg_set(err, -ENOEXEC, "%s: section %s: instruction %zu: ld_imm64 without its second half",
+						  e->path, s->name, k);
+			k++;
+		}
+	}
+	return 0;
+}
+
 static int parse(struct bk_elf *e, struct errmsg *err)
 {
 	size_t shnum, shstrndx;
@@ -238,7 +263,9 @@ static int parse(struct bk_elf *e, struct errmsg *err)
 			return ret;
 	}
 	ret = load_symbols(e, err);
-	return ret ? ret : check_relocations(e, err);
+	if (!ret)
+		ret = check_relocations(e, err);
+	return ret ? ret : check_instructions(e, err);
 }
 
 static int open_common(struct bk_elf *e, struct bk_elf **out, struct errmsg *err)
