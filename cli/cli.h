@@ -90,6 +90,10 @@ int cli_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
 void cli_print_help(const struct cli_command *cmd);
 void cli_list_commands(FILE *f, const struct cli_command *const *table, size_t n);
 
+/* OBJ operand: "@name" is a bundled object, anything else a path; read and validated. */
+struct bk_elf;
+int cli_open_object(struct cli_ctx *ctx, const char *arg, struct bk_elf **e);
+
 /* Parse a number operand ("--count 10", "-p 123"); usage error text on failure. */
 int cli_parse_u64(struct cli_ctx *ctx, const char *opt, const char *s, unsigned long long *v);
 
@@ -103,7 +107,13 @@ void cli_libbpf_offline(void);
 
 /* Every top-level command: one file cli/cmd_<name>.c each. */
 #define CLI_COMMANDS(X)                                                               \
+	X(btf)                                                                        \
+	X(build)                                                                      \
+	X(core)                                                                       \
+	X(gen)                                                                        \
 	X(inspect)                                                                    \
+	X(package)                                                                    \
+	X(strip)                                                                      \
 	X(trace)                                                                      \
 	X(version)
 

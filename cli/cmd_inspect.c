@@ -6,12 +6,14 @@
 
 #include <gelf.h>
 
-#include "bundled.h"
 #include "cli.h"
 #include "elfread.h"
 #include "inspect_views.h"
 #include "objinfo.h"
 #include "objrefs.h"
+#include "gen.h"
+
+#include <cjson/cJSON.h>
 
 #include <bpf/btf.h>
 
@@ -33,28 +35,6 @@ struct inspect_opts {
 	const char *target_btf;
 	bool kernel;
 };
-
-/* "@openat" names a bundled object; anything else is a path. */
-int inspect_open(struct cli_ctx *ctx, const char *arg, struct bk_elf **e)
-{
-	struct errmsg err = { 0 };
-	int ret;
-
-	if (arg[0] == '@') {
-		const struct bundled *b = bundled_find(arg + 1);
-		const void *buf;
-		size_t size;
-
-		if (!b)
-			return cli_error(ctx, "no bundled program '%s'; 'bpfkit version' lists them",
-					 arg + 1);
-		buf = b->elf_bytes(&size);
-		ret = bk_elf_open_mem(buf, size, arg, e, &err);
-	} else {
-		ret = bk_elf_open(arg, e, &err);
-	}
-	return ret ? cli_errmsg(ctx, &err) : EXIT_OK;
-}
 
 static void show_summary(struct cli_ctx *ctx, const struct bk_elf *e,
 			 const struct bk_objinfo *info)
@@ -243,6 +223,25 @@ static void show_btf(struct cli_ctx *ctx, const struct bk_elf *e, const struct b
 	out_object_end(ctx->out);
 }
 
+/* A packaged object carries a manifest (bpfkit package): show it as it is. */
+static int show_manifest(struct cli_ctx *ctx, const struct bk_elf *e)
+{
+	struct errmsg err = { 0 };
+	char *text = NULL;
+	cJSON *doc;
+
+	if (gen_manifest_read(e->buf, e->size, &text, &err))
+		return cli_errmsg(ctx, &err);
+	if (!text)
+		return EXIT_OK;
+	doc = cJSON_Parse(text);
+	free(text);
+	if (!doc)
+		return cli_error(ctx, "%s: .bpfkit.manifest is not valid JSON", e->path);
+	out_item(ctx->out, "manifest", "Manifest", doc);
+	return EXIT_OK;
+}
+
 static int run_view(struct cli_ctx *ctx, const char *what, bool linked, int ret)
 {
 	if (!linked)
@@ -265,13 +264,15 @@ static int show(struct cli_ctx *ctx, const struct bk_elf *e, const struct inspec
 		return cli_errmsg(ctx, &err);
 	}
 	out_object_begin(ctx->out, NULL, NULL);
-	if (!o->views || o->views == V_ALL)
+	if (!o->views || o->views == V_ALL) {
 		show_summary(ctx, e, &info);
+		ret = show_manifest(ctx, e);
+	}
 	if (v & V_PROGRAMS)
 		show_programs(ctx, e, &info);
 	if (v & V_MAPS)
 		show_maps(ctx, &info);
-	if (v & V_GLOBALS)
+	if (!ret && (v & V_GLOBALS))
 		ret = show_globals(ctx, e, btf);
 	if (v & V_BTF)
 		show_btf(ctx, e, btf);
@@ -346,7 +347,7 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	if (o.program && !(o.views & V_DISASM))
 		return cli_usage_error(ctx, "--program goes with --disasm");
 	cli_libbpf_offline();
-	ret = inspect_open(ctx, argv[optind], &e);
+	ret = cli_open_object(ctx, argv[optind], &e);
 	if (ret)
 		return ret;
 	ret = show(ctx, e, &o);

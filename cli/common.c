@@ -7,7 +7,9 @@
 
 #include <bpf/libbpf.h>
 
+#include "bundled.h"
 #include "cli.h"
+#include "elfread.h"
 
 #define OPT_NO_COLOR 0x10001
 
@@ -355,4 +357,27 @@ int cli_dispatch(struct cli_ctx *ctx, const struct cli_command *table, int argc,
 	if (!verb)
 		return EXIT_USAGE;
 	return cli_run(ctx, verb, argc, argv);
+}
+
+/* ---- objects ------------------------------------------------------------------------------ */
+
+int cli_open_object(struct cli_ctx *ctx, const char *arg, struct bk_elf **e)
+{
+	struct errmsg err = { 0 };
+	int ret;
+
+	if (arg[0] == '@') {
+		const struct bundled *b = bundled_find(arg + 1);
+		const void *buf;
+		size_t size;
+
+		if (!b)
+			return cli_error(ctx, "no bundled program '%s'; 'bpfkit version' lists them",
+					 arg + 1);
+		buf = b->elf_bytes(&size);
+		ret = bk_elf_open_mem(buf, size, arg, e, &err);
+	} else {
+		ret = bk_elf_open(arg, e, &err);
+	}
+	return ret ? cli_errmsg(ctx, &err) : EXIT_OK;
 }

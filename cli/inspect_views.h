@@ -17,4 +17,11 @@ int inspect_view_core(struct cli_ctx *ctx, const struct bk_elf *e, const char *t
 		      bool kernel);
 int inspect_view_lines(struct cli_ctx *ctx, const struct bk_elf *e);
 
+/*
+ * One CO-RE relocation as a row: --core and `core check` failures. target is the target
+ * BTF's name ("" for the one --core resolved against), or NULL for no target.
+ */
+struct core_relo;
+void inspect_core_relo_out(struct out *o, const struct core_relo *r, const char *target);
+
 #endif

@@ -181,3 +181,27 @@ test_btf_stats_match_bpftool() {
 	jq_is .btf.kinds.struct "$(bpftool -j btf dump file "$obj" | jq '[.types[] | select(.kind == "STRUCT")] | length')"
 	jq_is .btf.kinds.datasec "$(bpftool -j btf dump file "$obj" | jq '[.types[] | select(.kind == "DATASEC")] | length')"
 }
+
+# Inputs that once crashed a reader (or libbpf behind it): each must be a clean error.
+test_fuzz_regressions() {
+	local dir f n=0
+	dir="$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)/tests/fuzz/regress"
+	for f in "$dir"/*; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		bk inspect --all "$f"
+		[ "$rc" -eq 1 ] || fail "$(basename "$f"): exit $rc, want 1"
+		[ "$(wc -l <<<"$err")" -eq 1 ] || fail "$(basename "$f"): not one line: $err"
+	done
+	[ "$n" -gt 0 ] || fail "no regression inputs in $dir"
+}
+
+test_manifest_of_packaged_object() {
+	"$BPFKIT" package "$FIXTURES/maps.bpf.o" -o "$TMPD/pkg.o" >/dev/null 2>&1 || fail "package failed"
+	bk -j inspect "$TMPD/pkg.o"
+	expect_rc 0
+	jq_is '.manifest.sha256 | test("^[0-9a-f]{64}$")' true
+	jq_is '[.manifest.programs[].name] | sort | join(",")' "count_exec,on_exec,xdp_pass"
+	bk -j inspect "$FIXTURES/maps.bpf.o"
+	jq_is 'has("manifest")' false
+}
