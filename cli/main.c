@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* bpfkit: the command table, global options and exit codes. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,22 +58,42 @@ static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* Print each long option named in a usage text, for completion. */
+/* Print each long option named in a usage text once (synopsis and option list both name
+ * them), then the common options, for completion. */
+static const char common_options[] = "--json\n--pretty\n--debug\n--quiet\n--no-color\n--help\n";
+
+static bool is_common(const char *opt, size_t n)
+{
+	for (const char *c = common_options; (c = strstr(c, "--")); c += 2)
+		if (!strncmp(c, opt, n) && c[n] == '\n')
+			return true;
+	return false;
+}
+
 static void print_options(const char *usage)
 {
-	const char *p = usage;
+	const char *p = usage, *seen[128];
+	size_t nseen = 0;
 
 	while (p && (p = strstr(p, "--"))) {
-		size_t n = 2;
+		size_t n = 2, i;
 
 		while (p[n] && (p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z') ||
 				(p[n] >= '0' && p[n] <= '9')))
 			n++;
-		if (n > 2 && (p == usage || p[-1] == ' ' || p[-1] == '['))
-			printf("%.*s\n", (int)n, p);
+		if (n > 2 && (p == usage || p[-1] == ' ' || p[-1] == '[') && !is_common(p, n)) {
+			for (i = 0; i < nseen; i++)
+				if (!strncmp(seen[i], p, n) && !isalnum((unsigned char)seen[i][n]) &&
+				    seen[i][n] != '-')
+					break;
+			if (i == nseen && nseen < 128) {
+				seen[nseen++] = p;
+				printf("%.*s\n", (int)n, p);
+			}
+		}
 		p += n;
 	}
-	puts("--json\n--pretty\n--debug\n--quiet\n--no-color\n--help");
+	fputs(common_options, stdout);
 }
 
 /*
