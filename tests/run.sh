@@ -9,6 +9,10 @@ export BPFKIT="$BUILD/bpfkit" FIXTURES="$BUILD/fixtures"
 here=$(cd "$(dirname "$0")" && pwd)
 passed=0 failed=0 skipped=0
 
+# What is in bpffs now: anything new at the end is a pin a test forgot to remove.
+bpffs_state() { find /sys/fs/bpf -mindepth 1 2>/dev/null | sort; }
+bpffs_before=$(bpffs_state)
+
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
@@ -50,6 +54,13 @@ for file in "$here"/cli/*.sh "$here"/kernel/*.sh; do
 		esac
 	done
 done
+
+left=$(comm -13 <(printf '%s\n' "$bpffs_before") <(bpffs_state) | grep -v '^$')
+if [ -n "$left" ] && [ -z "$FILTER" ]; then
+	failed=$((failed + 1))
+	echo "FAIL bpffs: pins left behind by the tests:"
+	printf '%s\n' "$left" | sed 's/^/    /'
+fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -163,6 +163,9 @@ static int load_obj(const char *path, bool *skipped)
 			*skipped = true;
 	}
 	ret = *skipped ? 0 : bpf_object__load(obj);
+	/* maps pinned by name (LIBBPF_PIN_BY_NAME) must not outlive the test */
+	if (!*skipped)
+		bpf_object__unpin_maps(obj, NULL);
 	bpf_object__close(obj);
 	return ret;
 }
