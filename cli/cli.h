@@ -34,6 +34,7 @@ struct cli_command {
 
 #define CLI_HIDDEN	(1u << 0)	/* not in help listings or completion */
 #define CLI_STREAM	(1u << 1)	/* output is JSON Lines, not one document */
+#define CLI_DEFAULT_VERB (1u << 2)	/* no verb runs the first one (bpftool's prog -> prog show) */
 
 struct cli_ctx {
 	bool json;		/* -j/--json */

@@ -328,10 +328,14 @@ int cli_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
 		return cmd->fn(ctx, argc, argv);
 	if (argc < 2 && cmd->fn)	/* the command decides what no verb means */
 		return cmd->fn(ctx, argc, argv);
-	if (argc < 2) {	/* no verb: the first one, as bpftool does ("prog" = "prog list") */
+	if (argc < 2 && (cmd->flags & CLI_DEFAULT_VERB)) {	/* "prog" = "prog list" */
 		char *verb_argv[] = { (char *)cmd->sub[0].name, NULL };
 
 		return cli_run(ctx, &cmd->sub[0], 1, verb_argv);
+	}
+	if (argc < 2) {
+		fputs(cmd->usage, stderr);
+		return cli_usage_error(ctx, "expected a verb; see the list above");
 	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		printf("%s", cmd->usage);	/* a verb list: the common options come per verb */
