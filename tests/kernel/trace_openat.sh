@@ -177,3 +177,15 @@ test_usage_errors() {
 	bk trace
 	expect_rc 2
 }
+
+test_mounts_tracefs_when_missing() {
+	need_root
+	mountpoint -q /sys/kernel/debug/tracing 2>/dev/null && skip "tracefs is also mounted under debugfs"
+	mountpoint -q /sys/kernel/tracing || skip "tracefs is not mounted at /sys/kernel/tracing to begin with"
+	trap 'mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing' EXIT
+	umount /sys/kernel/tracing 2>/dev/null || skip "tracefs is busy, cannot unmount it"
+	bk trace openat --duration 0.5 -n nothing-here
+	expect_rc 0
+	mountpoint -q /sys/kernel/tracing || fail "tracefs was not mounted again"
+	[[ $err == *"0 events, 0 lost"* ]] || fail "stderr: $err"
+}
