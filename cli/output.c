@@ -170,17 +170,6 @@ void out_str(struct out *o, const char *key, const char *label, const char *v)
 	attach(o, key, label, v ? cJSON_CreateString(v) : cJSON_CreateNull());
 }
 
-void out_strf(struct out *o, const char *key, const char *label, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	out_str(o, key, label, buf);
-}
-
 /* Exact digits: cJSON numbers are doubles and would round values above 2^53. */
 void out_u64(struct out *o, const char *key, const char *label, uint64_t v)
 {
@@ -264,18 +253,6 @@ void out_set_error(struct out *o, const char *msg)
 	o->root = doc;
 	o->depth = 0;
 	o->failed = true;
-}
-
-void out_stream_record(struct out *o, cJSON *record)
-{
-	char *s = cJSON_PrintUnformatted(record);
-
-	if (s) {
-		fputs(s, o->f);
-		fputc('\n', o->f);
-		free(s);
-	}
-	cJSON_Delete(record);
 }
 
 void out_stream_line(struct out *o, const char *line)

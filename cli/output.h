@@ -10,7 +10,7 @@
  * as is in blocks. Keys must keep one JSON type forever: u64 counters are exact digits (never
  * through double), addresses/hashes are "0x..." strings.
  *
- * Streams (trace) do not build a document: out_stream_*() writes one record per line,
+ * Streams (trace) do not build a document: out_stream_line() writes one record per line,
  * JSON Lines in JSON mode; out_flush() once per poll batch.
  *
  * Free-form text (disassembly, C headers) goes through out_printf(), which only prints in
@@ -45,9 +45,6 @@ void out_s64(struct out *o, const char *key, const char *label, int64_t v);
 void out_hex(struct out *o, const char *key, const char *label, uint64_t v);
 void out_bool(struct out *o, const char *key, const char *label, bool v);
 void out_null(struct out *o, const char *key, const char *label);
-/* printf-formatted string value. */
-__attribute__((format(printf, 4, 5)))
-void out_strf(struct out *o, const char *key, const char *label, const char *fmt, ...);
 /* Adopt a ready cJSON value (ownership passes to the document). */
 void out_item(struct out *o, const char *key, const char *label, struct cJSON *item);
 
@@ -57,9 +54,8 @@ __attribute__((format(printf, 2, 3))) void out_printf(struct out *o, const char 
 /* Replace whatever was built with {"error": msg}; text mode then prints nothing. */
 void out_set_error(struct out *o, const char *msg);
 
-/* Streams: one record per line. In text mode, cols gives the header printed once. */
-void out_stream_record(struct out *o, struct cJSON *record);	/* JSON mode: consumes it */
-void out_stream_line(struct out *o, const char *line);		/* text mode */
+/* Streams: one record per line (text, or a JSON Lines record built with linebuf.h). */
+void out_stream_line(struct out *o, const char *line);
 int out_flush(struct out *o);	/* 0, or -EIO/-EPIPE after a write error */
 
 /* Render the document (if any), flush, check stdout for write errors: 0 or -errno. */

@@ -18,9 +18,6 @@ int kern_check_tracing_privileges(struct errmsg *err);
 /* Mount tracefs at /sys/kernel/tracing if no tracefs is reachable; -errno with the fix. */
 int kern_ensure_tracefs(struct errmsg *err);
 
-/* Mount bpffs at /sys/fs/bpf if nothing is mounted there; -errno with the fix. */
-int kern_ensure_bpffs(struct errmsg *err);
-
 /* Reword a failed load/attach (EPERM, ENOENT, ...) with the cause and the fix. */
 int kern_explain(struct errmsg *err, int code, const char *what);
 
