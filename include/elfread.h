@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Validated ELF reading for BPF objects (inspect/elf.c). Opening checks the header, every
- * section's bounds, names, symbol table entries and relocation records, so later readers
- * (and libbpf) only ever see an object whose offsets, sizes and indices are in range.
+ * section's bounds, names, symbol table entries, relocation records, instructions, and
+ * .BTF/.BTF.ext (bk_elf_check_btf), so later readers (and libbpf) only ever see an object
+ * whose offsets, sizes, indices and type ids are in range.
  */
 #ifndef BPFKIT_ELFREAD_H
 #define BPFKIT_ELFREAD_H
@@ -64,7 +65,7 @@ const char *bk_elf_sym_type_str(uint8_t type);
 
 /*
  * libbpf 1.1 trusts what .BTF and .BTF.ext say (type ids, record sizes, string offsets) and
- * crashes on a damaged one: every object goes through this before libbpf opens it.
+ * crashes on a damaged one: bk_elf_open*() runs this on every object it opens.
  * Checks .BTF (header, ids in range, no cycles) and .BTF.ext against it (inspect/validate.c).
  */
 int bk_elf_check_btf(const struct bk_elf *e, struct errmsg *err);

@@ -272,6 +272,9 @@ static int open_common(struct bk_elf *e, struct bk_elf **out, struct errmsg *err
 {
 	int ret = e->path ? parse(e, err) : errmsg_set(err, -ENOMEM, "out of memory");
 
+	if (!ret)	/* once, here: whatever reads the object next may hand it to libbpf */
+		ret = bk_elf_check_btf(e, err);
+
 	if (ret) {
 		bk_elf_close(e);
 		return ret;

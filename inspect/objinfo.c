@@ -89,9 +89,6 @@ int bk_objinfo_load(const struct bk_elf *e, struct bk_objinfo *out, struct errms
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
-	ret = bk_elf_check_btf(e, err);
-	if (ret)
-		return ret;
 	object_name(e->path, name, sizeof(name));
 	opts.object_name = name;
 	obj = bpf_object__open_mem(e->buf, e->size, &opts);

@@ -16,14 +16,10 @@ int bk_btf_load(const struct bk_elf *e, struct btf **out, struct errmsg *err)
 {
 	const struct bk_section *s = bk_elf_section(e, ".BTF");
 	struct btf *btf;
-	int ret;
 
 	*out = NULL;
 	if (!s || !s->data)
 		return 0;
-	ret = bk_elf_check_btf(e, err);
-	if (ret)
-		return ret;
 	btf = btf__new(s->data, s->size);
 	if (!btf)
 		return errmsg_set(err, -errno, "%s: .BTF is not valid BTF: %s", e->path,
