@@ -91,9 +91,14 @@ int cli_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
 void cli_print_help(const struct cli_command *cmd);
 void cli_list_commands(FILE *f, const struct cli_command *const *table, size_t n);
 
-/* OBJ operand: "@name" is a bundled object, anything else a path; read and validated. */
-struct bk_elf;
-int cli_open_object(struct cli_ctx *ctx, const char *arg, struct bk_elf **e);
+/* OBJ operand: a path, "@name" for a bundled object or "-" for standard input, opened
+ * through the object model's gate (include/object.h). */
+struct bk_object;
+int cli_open_object(struct cli_ctx *ctx, const char *arg, struct bk_object **o);
+
+/* Streams and large dumps: a 64 KiB stdout buffer when stdout is not a terminal (call before
+ * anything is written). */
+void cli_stdout_buffer(void);
 
 /* Parse a number operand ("--count 10", "-p 123"); usage error text on failure. */
 int cli_parse_u64(struct cli_ctx *ctx, const char *opt, const char *s, unsigned long long *v);

@@ -162,9 +162,6 @@ static int parse_format(struct cli_ctx *ctx, const char *s, enum dump_format *fm
 	return EXIT_OK;
 }
 
-/* glibc ignores setvbuf()'s size unless given the buffer; stdout outlives dump_run() */
-static char stdout_buf[1 << 16];
-
 static int dump_run(struct cli_ctx *ctx, struct bk_btf *b, const char *path,
 		    enum dump_format fmt, char **types, int ntypes)
 {
@@ -179,8 +176,7 @@ static int dump_run(struct cli_ctx *ctx, struct bk_btf *b, const char *path,
 			return ret;
 	}
 	/* megabytes follow: fewer, larger writes (nothing was written to stdout yet) */
-	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
+	cli_stdout_buffer();
 	if (fmt == FMT_C) {
 		ret = bk_btf_dump_c(b, ntypes ? ids : NULL, n, stdout, &err);
 	} else if (fmt == FMT_RAW && ntypes) {

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "gen.h"
+#include "object.h"
 
 #define MAX_LIST 32
 
@@ -25,25 +26,59 @@ static void skel_path(const char *obj, char *out, size_t size)
 		snprintf(out, size, "%s.skel.h", obj);
 }
 
-static int check_output(struct cli_ctx *ctx, const char *path)
+static int check_output(struct cli_ctx *ctx, const struct bk_object *obj, const char *out)
 {
 	struct gen_check chk;
 	struct errmsg err = { 0 };
-	void *data;
-	size_t size;
-	int i;
 
-	if (gen_read_file(path, &data, &size, &err))
-		return cli_errmsg(ctx, &err);
-	if (gen_check_object(data, size, &chk, &err)) {
-		free(data);
-		return cli_error(ctx, "%s: %s", path, err.msg);
-	}
-	for (i = 0; i < chk.n_warnings; i++)
-		cli_warn(ctx, "%s: %s", path, chk.warnings[i]);
+	if (gen_check_object(obj, &chk, &err))
+		return cli_error(ctx, "%s: %s", out, err.msg);
+	for (int i = 0; i < chk.n_warnings; i++)
+		cli_warn(ctx, "%s: %s", out, chk.warnings[i]);
 	gen_check_free(&chk);
-	free(data);
 	return EXIT_OK;
+}
+
+/* Check what clang wrote (r->tmp), then put it at r->out: stripped, or renamed as is. */
+static int finish_output(struct cli_ctx *ctx, struct gen_build_result *r, bool strip,
+			 size_t *before, size_t *after)
+{
+	struct bk_object *obj = NULL;
+	struct errmsg err = { 0 };
+	int ret;
+
+	ret = cli_open_object(ctx, r->tmp, &obj);
+	if (!ret) {
+		*before = bk_object_size(obj);
+		ret = check_output(ctx, obj, r->out);
+	}
+	if (!ret && strip && gen_strip(obj, r->out, after, &err))
+		ret = cli_errmsg(ctx, &err);
+	if (!ret && !strip && gen_build_publish(r, &err))
+		ret = cli_errmsg(ctx, &err);
+	gen_build_discard(r);	/* whatever is left of the temporary file */
+	bk_object_close(obj);
+	return ret;
+}
+
+/* The skeleton of what was written (stripped or not), named after OUT. */
+static int write_skeleton(struct cli_ctx *ctx, const char *out, const char *skel_file)
+{
+	struct bk_object *obj = NULL;
+	struct errmsg err = { 0 };
+	char *text = NULL;
+	size_t len;
+	int ret;
+
+	ret = cli_open_object(ctx, out, &obj);
+	if (ret)
+		return ret;
+	ret = gen_skeleton_text(obj, NULL, &text, &len, &err);
+	if (!ret)
+		ret = gen_write_atomic(skel_file, text, len, 0644, &err);
+	free(text);
+	bk_object_close(obj);
+	return ret ? cli_errmsg(ctx, &err) : EXIT_OK;
 }
 
 int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
@@ -113,23 +148,13 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
 	if (r.status != 0)
 		return cli_error(ctx, "%s: compilation failed (clang exit status %d)", o.src,
 				 r.status);
-	ret = check_output(ctx, r.out);
+	ret = finish_output(ctx, &r, strip, &before, &after);
+	if (!ret && skel) {
+		skel_path(r.out, skel_file, sizeof(skel_file));
+		ret = write_skeleton(ctx, r.out, skel_file);
+	}
 	if (ret)
 		return ret;
-	if (strip && gen_strip(r.out, r.out, &before, &after, &err))
-		return cli_errmsg(ctx, &err);
-	if (skel) {
-		skel_path(r.out, skel_file, sizeof(skel_file));
-		char *text = NULL;
-		size_t len;
-
-		ret = gen_skeleton_file(r.out, NULL, &text, &len, &err);
-		if (!ret)
-			ret = gen_write_atomic(skel_file, text, len, 0644, &err);
-		free(text);
-		if (ret)
-			return cli_errmsg(ctx, &err);
-	}
 
 	out_object_begin(ctx->out, NULL, NULL);
 	out_str(ctx->out, "source", "source", o.src);
@@ -145,8 +170,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
 	if (!r.pch_used && r.pch_skip[0])
 		out_str(ctx->out, "pch_skip_reason", "reason", r.pch_skip);
 	if (strip) {
-		out_u64(ctx->out, "size_before_strip", "size before strip", before);
-		out_u64(ctx->out, "size", "size", after);
+		out_u64(ctx->out, "bytes_before_strip", "bytes before strip", before);
+		out_u64(ctx->out, "bytes", "bytes", after);
 	}
 	if (skel)
 		out_str(ctx->out, "skeleton", "skeleton", skel_file);

@@ -14,11 +14,10 @@
 #include <bpf/btf.h>
 
 #include "btf_ext.h"
-#include "bundled.h"
 #include "cli.h"
 #include "core.h"
 #include "inspect_views.h"
-#include "elfread.h"
+#include "object.h"
 
 #define KERNEL_BTF	"/sys/kernel/btf/vmlinux"
 #define DIR_DEPTH	16
@@ -102,12 +101,12 @@ static int run_target(const struct bext_object *obj, struct target *t)
 {
 	struct core_target *tg = NULL;
 	struct errmsg err = { 0 };
-	struct btf *btf = NULL;
+	struct bk_btf btf = { 0 };
 	int ret;
 
 	ret = core_btf_load(t->path, &btf, &err);
 	if (!ret)
-		ret = core_target_new(btf, &tg, &err);
+		ret = core_target_new(btf.btf, &tg, &err);
 	if (!ret)
 		ret = core_analyze(obj->btf, obj->ext, tg, &t->res, &err);
 	if (ret == -ENOMEM) {
@@ -118,7 +117,7 @@ static int run_target(const struct bext_object *obj, struct target *t)
 	}
 	t->failed = t->error || t->res.nr_poison || t->res.nr_error;
 	core_target_free(tg);
-	btf__free(btf);
+	bk_btf__close(&btf);
 	return ret;
 }
 
@@ -162,20 +161,6 @@ static void show_failures(struct cli_ctx *ctx, const struct check *c)
 	out_list_end(ctx->out);
 }
 
-/* OBJ or @bundled, read and validated, then its .BTF/.BTF.ext. */
-static int open_object(struct cli_ctx *ctx, const char *arg, struct bext_object *obj)
-{
-	struct errmsg err = { 0 };
-	struct bk_elf *e = NULL;
-	int ret = cli_open_object(ctx, arg, &e);
-
-	if (ret)
-		return ret;
-	ret = bext_object_from_elf(e, obj, &err);
-	bk_elf_close(e);
-	return ret ? cli_errmsg(ctx, &err) : EXIT_OK;
-}
-
 /* --btf operands: a file is a target as is, a directory contributes its *.btf files. */
 static int collect_btf(struct cli_ctx *ctx, struct check *c, const char *path)
 {
@@ -203,7 +188,9 @@ static int core_check(struct cli_ctx *ctx, int argc, char **argv)
 		{ "kernel", no_argument, NULL, O_KERNEL },
 		{ 0 }
 	};
-	struct bext_object obj = { 0 };
+	const struct bext_object *code = NULL;
+	struct bk_object *obj = NULL;
+	struct errmsg err = { 0 };
 	struct check c = { 0 };
 	const char **btfs = NULL;
 	size_t nr_btfs = 0, i, failed = 0;
@@ -230,23 +217,25 @@ static int core_check(struct cli_ctx *ctx, int argc, char **argv)
 	if (!ret && (kernel || !nr_btfs) && add_target(&c, NULL))
 		ret = cli_error(ctx, "out of memory");
 	if (!ret)
-		ret = open_object(ctx, argv[optind], &obj);
+		ret = cli_open_object(ctx, argv[optind], &obj);
+	if (!ret && bk_object_code(obj, &code, &err))
+		ret = cli_errmsg(ctx, &err);
 	for (i = 0; !ret && i < c.nr; i++) {
-		if (run_target(&obj, &c.targets[i]))
+		if (run_target(code, &c.targets[i]))
 			ret = cli_error(ctx, "out of memory");
 		failed += c.targets[i].failed;
 	}
 	if (!ret) {
 		out_object_begin(ctx->out, NULL, NULL);
 		out_str(ctx->out, "object", "object", argv[optind]);
-		out_u64(ctx->out, "relocations", "relocations", obj.ext ? obj.ext->nr_relos : 0);
+		out_u64(ctx->out, "relocations", "relocations", code->ext ? code->ext->nr_relos : 0);
 		out_str(ctx->out, "result", "result", failed ? "FAIL" : "OK");
 		show_targets(ctx, &c);
 		show_failures(ctx, &c);
 		out_object_end(ctx->out);
 		ret = failed ? EXIT_ERR : EXIT_OK;
 	}
-	bext_object_close(&obj);
+	bk_object_close(obj);
 	check_free(&c);
 	free(btfs);
 	return ret;

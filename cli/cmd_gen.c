@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "gen.h"
+#include "object.h"
 
 enum { OPT_NAME = 0x100, OPT_BTF };
 
@@ -33,6 +34,7 @@ static int gen_skeleton_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		{ 0 }
 	};
 	const char *name = NULL, *out = NULL;
+	struct bk_object *obj = NULL;
 	struct errmsg err = { 0 };
 	char *text = NULL;
 	size_t len;
@@ -50,17 +52,23 @@ static int gen_skeleton_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, "missing object file; see 'bpfkit gen skeleton --help'");
 	if (optind + 1 < argc)
 		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
-	if (gen_skeleton_file(argv[optind], name, &text, &len, &err))
-		return cli_errmsg(ctx, &err);
-	ret = emit_text(ctx, out, text, len);
+	ret = cli_open_object(ctx, argv[optind], &obj);
+	if (ret)
+		return ret;
+	if (gen_skeleton_text(obj, name, &text, &len, &err))
+		ret = cli_errmsg(ctx, &err);
+	else
+		ret = emit_text(ctx, out, text, len);
 	free(text);
+	bk_object_close(obj);
 	return ret;
 }
 
 static int gen_object_cmd(struct cli_ctx *ctx, int argc, char **argv)
 {
+	struct bk_object **in = NULL;
 	struct errmsg err = { 0 };
-	int c;
+	int c, n = 0, ret = EXIT_OK;
 
 	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1) {
 		if (c == CLI_OPT_HELP)
@@ -69,15 +77,22 @@ static int gen_object_cmd(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind < 2)
 		return cli_usage_error(ctx, "usage: bpfkit gen object OUT IN...");
-	if (gen_link(argv[optind], (const char *const *)argv + optind + 1, argc - optind - 1,
-		     &err))
-		return cli_errmsg(ctx, &err);
-	if (out_json(ctx->out)) {
+	in = calloc(argc - optind - 1, sizeof(*in));
+	if (!in)
+		return cli_error(ctx, "out of memory");
+	for (n = 0; !ret && n < argc - optind - 1; n++)
+		ret = cli_open_object(ctx, argv[optind + 1 + n], &in[n]);
+	if (!ret && gen_link(argv[optind], in, n, &err))
+		ret = cli_errmsg(ctx, &err);
+	if (!ret && out_json(ctx->out)) {
 		out_object_begin(ctx->out, NULL, NULL);
 		out_str(ctx->out, "output", "output", argv[optind]);
 		out_object_end(ctx->out);
 	}
-	return EXIT_OK;
+	while (n--)
+		bk_object_close(in[n]);
+	free(in);
+	return ret;
 }
 
 static int gen_vmlinux_cmd(struct cli_ctx *ctx, int argc, char **argv)

@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "elfread.h"
 #include "inspect_views.h"
-#include "objinfo.h"
+#include "object.h"
 #include "objrefs.h"
 #include "gen.h"
 
@@ -224,20 +224,20 @@ static void show_btf(struct cli_ctx *ctx, const struct bk_elf *e, const struct b
 }
 
 /* A packaged object carries a manifest (bpfkit package): show it as it is. */
-static int show_manifest(struct cli_ctx *ctx, const struct bk_elf *e)
+static int show_manifest(struct cli_ctx *ctx, const struct bk_object *o)
 {
 	struct errmsg err = { 0 };
 	char *text = NULL;
 	cJSON *doc;
 
-	if (gen_manifest_read(e->buf, e->size, &text, &err))
+	if (gen_manifest_read(o, &text, &err))
 		return cli_errmsg(ctx, &err);
 	if (!text)
 		return EXIT_OK;
 	doc = cJSON_Parse(text);
 	free(text);
 	if (!doc)
-		return cli_error(ctx, "%s: .bpfkit.manifest is not valid JSON", e->path);
+		return cli_error(ctx, "%s: .bpfkit.manifest is not valid JSON", o->name);
 	out_item(ctx->out, "manifest", "Manifest", doc);
 	return EXIT_OK;
 }
@@ -249,29 +249,26 @@ static int run_view(struct cli_ctx *ctx, const char *what, bool linked, int ret)
 	return ret;
 }
 
-static int show(struct cli_ctx *ctx, const struct bk_elf *e, const struct inspect_opts *o)
+static int show(struct cli_ctx *ctx, struct bk_object *o, const struct inspect_opts *opt)
 {
-	unsigned int v = o->views ? o->views : V_PROGRAMS | V_MAPS | V_SECTIONS;
-	struct bk_objinfo info;
+	unsigned int v = opt->views ? opt->views : V_PROGRAMS | V_MAPS | V_SECTIONS;
+	const struct bk_elf *e = o->elf;
+	const struct btf *btf = bk_object_btf(o);
+	const struct bk_objinfo *info;
 	struct errmsg err = { 0 };
-	struct btf *btf = NULL;
 	int ret = EXIT_OK;
 
-	if (bk_btf_load(e, &btf, &err))
+	if (bk_object_info(o, &info, &err))
 		return cli_errmsg(ctx, &err);
-	if (bk_objinfo_load(e, &info, &err)) {
-		btf__free(btf);
-		return cli_errmsg(ctx, &err);
-	}
 	out_object_begin(ctx->out, NULL, NULL);
-	if (!o->views || o->views == V_ALL) {
-		show_summary(ctx, e, &info);
-		ret = show_manifest(ctx, e);
+	if (!opt->views || opt->views == V_ALL) {
+		show_summary(ctx, e, info);
+		ret = show_manifest(ctx, o);
 	}
 	if (v & V_PROGRAMS)
-		show_programs(ctx, e, &info);
+		show_programs(ctx, e, info);
 	if (v & V_MAPS)
-		show_maps(ctx, &info);
+		show_maps(ctx, info);
 	if (!ret && (v & V_GLOBALS))
 		ret = show_globals(ctx, e, btf);
 	if (v & V_BTF)
@@ -282,17 +279,15 @@ static int show(struct cli_ctx *ctx, const struct bk_elf *e, const struct inspec
 		show_symbols(ctx, e);
 	if (!ret && (v & V_LINES))
 		ret = run_view(ctx, "--lines", inspect_view_lines,
-			       inspect_view_lines ? inspect_view_lines(ctx, e) : 0);
+			       inspect_view_lines ? inspect_view_lines(ctx, o) : 0);
 	if (!ret && (v & V_CORE))
 		ret = run_view(ctx, "--core", inspect_view_core,
 			       inspect_view_core ?
-			       inspect_view_core(ctx, e, o->target_btf, o->kernel) : 0);
+			       inspect_view_core(ctx, o, opt->target_btf, opt->kernel) : 0);
 	if (!ret && (v & V_DISASM))
 		ret = run_view(ctx, "--disasm", inspect_view_disasm,
-			       inspect_view_disasm ? inspect_view_disasm(ctx, e, o->program) : 0);
+			       inspect_view_disasm ? inspect_view_disasm(ctx, o, opt->program) : 0);
 	out_object_end(ctx->out);
-	bk_objinfo_free(&info);
-	btf__free(btf);
 	return ret;
 }
 
@@ -316,7 +311,7 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		{ 0 }
 	};
 	struct inspect_opts o = { 0 };
-	struct bk_elf *e = NULL;
+	struct bk_object *obj = NULL;
 	int c, ret;
 
 	while ((c = cli_getopt(ctx, argc, argv, "SsPmgblcDa", longopts)) != -1) {
@@ -339,7 +334,7 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return cli_usage_error(ctx, "expected an object file (or @name of a bundled one)");
+		return cli_usage_error(ctx, "expected an object file (a path, @NAME of a bundled one, or - for standard input)");
 	if (optind + 1 < argc)
 		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
 	if ((o.target_btf || o.kernel) && !(o.views & V_CORE))
@@ -347,11 +342,11 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	if (o.program && !(o.views & V_DISASM))
 		return cli_usage_error(ctx, "--program goes with --disasm");
 	cli_libbpf_offline();
-	ret = cli_open_object(ctx, argv[optind], &e);
+	ret = cli_open_object(ctx, argv[optind], &obj);
 	if (ret)
 		return ret;
-	ret = show(ctx, e, &o);
-	bk_elf_close(e);
+	ret = show(ctx, obj, &o);
+	bk_object_close(obj);
 	return ret;
 }
 
@@ -362,7 +357,8 @@ const struct cli_command cmd_inspect_def = {
 	"                          [--core [--target-btf FILE | --kernel]]\n"
 	"                          [--disasm [--program NAME]] [--all]\n"
 	"\n"
-	"OBJ is a BPF ELF object file, or @NAME for a program bundled in bpfkit (@openat).\n"
+	"OBJ is a BPF ELF object file, @NAME for a program bundled in bpfkit (@openat), or -\n"
+	"for standard input.\n"
 	"Nothing is loaded into the kernel. Without a view option: a summary, then the\n"
 	"programs, maps and sections.\n"
 	"\n"

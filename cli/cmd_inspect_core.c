@@ -13,7 +13,6 @@
 #include "btf_ext.h"
 #include "cli.h"
 #include "core.h"
-#include "elfread.h"
 #include "inspect_views.h"
 
 void inspect_core_relo_out(struct out *o, const struct core_relo *r, const char *target)
@@ -55,42 +54,38 @@ void inspect_core_relo_out(struct out *o, const struct core_relo *r, const char 
 }
 
 /* Target BTF and its index; both NULL when neither --target-btf nor --kernel is given. */
-static int open_target(struct cli_ctx *ctx, const char *path, bool kernel, struct btf **btf,
+static int open_target(struct cli_ctx *ctx, const char *path, bool kernel, struct bk_btf *btf,
 		       struct core_target **tg)
 {
 	struct errmsg err = { 0 };
 
-	*btf = NULL;
 	*tg = NULL;
 	if (!path && !kernel)
 		return EXIT_OK;
-	if (core_btf_load(path, btf, &err) || core_target_new(*btf, tg, &err)) {
-		btf__free(*btf);
-		*btf = NULL;
+	if (core_btf_load(path, btf, &err) || core_target_new(btf->btf, tg, &err)) {
+		bk_btf__close(btf);
 		return cli_errmsg(ctx, &err);
 	}
 	return EXIT_OK;
 }
 
-int inspect_view_core(struct cli_ctx *ctx, const struct bk_elf *e, const char *target_btf,
+int inspect_view_core(struct cli_ctx *ctx, struct bk_object *o, const char *target_btf,
 		      bool kernel)
 {
-	struct bext_object obj = { 0 };
+	const struct bext_object *code;
 	struct core_target *tg = NULL;
 	struct errmsg err = { 0 };
 	struct core_result res = { 0 };
-	struct btf *tbtf = NULL;
+	struct bk_btf tbtf = { 0 };
 	size_t i;
 	int ret;
 
 	/* an object without .BTF has no relocations to show: an empty list, not an error */
-	ret = bext_object_from_elf(e, &obj, &err);
-	if (ret && ret != -ENOENT)
-		return cli_errmsg(ctx, &err);
+	bk_object_code(o, &code, &err);
 	ret = open_target(ctx, target_btf, kernel, &tbtf, &tg);
 	if (ret)
 		goto out;
-	if (obj.btf && core_analyze(obj.btf, obj.ext, tg, &res, &err)) {
+	if (code->btf && core_analyze(code->btf, code->ext, tg, &res, &err)) {
 		ret = cli_errmsg(ctx, &err);
 		goto out;
 	}
@@ -101,8 +96,7 @@ int inspect_view_core(struct cli_ctx *ctx, const struct bk_elf *e, const char *t
 out:
 	core_result_free(&res);
 	core_target_free(tg);
-	btf__free(tbtf);
-	bext_object_close(&obj);
+	bk_btf__close(&tbtf);
 	return ret;
 }
 
@@ -158,17 +152,12 @@ static void show_lines(struct cli_ctx *ctx, const struct bext *ext)
 	out_list_end(o);
 }
 
-int inspect_view_lines(struct cli_ctx *ctx, const struct bk_elf *e)
+int inspect_view_lines(struct cli_ctx *ctx, struct bk_object *o)
 {
-	struct bext_object obj = { 0 };
-	struct errmsg err = { 0 };
-	int ret;
+	const struct bext_object *code;
 
-	ret = bext_object_from_elf(e, &obj, &err);
-	if (ret && ret != -ENOENT)	/* no .BTF: no line info, empty lists */
-		return cli_errmsg(ctx, &err);
-	show_funcs(ctx, obj.ext);
-	show_lines(ctx, obj.ext);
-	bext_object_close(&obj);
+	bk_object_code(o, &code, NULL);	/* no .BTF: no line info, empty lists */
+	show_funcs(ctx, code->ext);
+	show_lines(ctx, code->ext);
 	return EXIT_OK;
 }

@@ -52,24 +52,6 @@ struct dis_code {
 	char obj[96];		/* "counter+4": a part of buf's answer */
 };
 
-/* Big-endian objects store the fields swapped, register nibbles included. */
-static void insn_to_host(struct bpf_insn *insn, bool big_endian)
-{
-	uint8_t regs, *raw = (uint8_t *)insn;
-	uint16_t off;
-	uint32_t imm;
-
-	if (!big_endian)
-		return;
-	regs = raw[1];
-	memcpy(&off, raw + 2, sizeof(off));
-	memcpy(&imm, raw + 4, sizeof(imm));
-	insn->dst_reg = regs >> 4;
-	insn->src_reg = regs & 0xf;
-	insn->off = (int16_t)__builtin_bswap16(off);
-	insn->imm = (int32_t)__builtin_bswap32(imm);
-}
-
 static int code_load(struct dis_code *c, const struct bk_elf *e, const struct bk_section *sec,
 		     struct errmsg *err)
 {
@@ -84,10 +66,8 @@ static int code_load(struct dis_code *c, const struct bk_elf *e, const struct bk
 		return errmsg_set(err, -ENOMEM, "out of memory");
 	if (c->count)
 		memcpy(c->insns, sec->data, c->count * sizeof(*c->insns));
-	for (size_t i = 0; i < c->count; i++)
-		insn_to_host(&c->insns[i], e->data == ELFDATA2MSB);
 
-	/* index the REL records that apply to this section (bk_elf_open checked them) */
+	/* index the REL records that apply to this section (the object gate checked them) */
 	for (size_t i = 1; i < e->nr_sections; i++) {
 		const struct bk_section *rel = &e->sections[i];
 
@@ -98,9 +78,8 @@ static int code_load(struct dis_code *c, const struct bk_elf *e, const struct bk
 			uint64_t sym, off;
 
 			memcpy(&rec, (const char *)rel->data + r * sizeof(rec), sizeof(rec));
-			sym = e->data == ELFDATA2MSB ? __builtin_bswap64(rec.r_info) : rec.r_info;
-			off = e->data == ELFDATA2MSB ? __builtin_bswap64(rec.r_offset) : rec.r_offset;
-			sym = ELF64_R_SYM(sym);
+			sym = ELF64_R_SYM(rec.r_info);
+			off = rec.r_offset;
 			if (off % sizeof(struct bpf_insn) || off / sizeof(struct bpf_insn) >= c->count ||
 			    sym >= e->nr_symbols)
 				continue;
@@ -416,38 +395,17 @@ static int print_func(struct cli_ctx *ctx, struct dis_code *c, const struct dis_
 	return EXIT_OK;
 }
 
-/* Source lines come from .BTF.ext; an object without (or with a broken) one has none. */
-static struct bext *load_lines(const struct bk_elf *e, struct btf **btf)
-{
-	const struct bk_section *bs = bk_elf_section(e, ".BTF");
-	const struct bk_section *xs = bk_elf_section(e, ".BTF.ext");
-	struct errmsg err = { 0 };
-	struct bext *ext = NULL;
-
-	*btf = NULL;
-	if (!bs || !xs || !bs->data || !xs->data || e->data == ELFDATA2MSB)
-		return NULL;
-	if (bext_btf_new(bs->data, bs->size, btf, &err))
-		return NULL;
-	if (bext_parse(xs->data, xs->size, *btf, &ext, &err)) {
-		btf__free(*btf);
-		*btf = NULL;
-		return NULL;
-	}
-	return ext;
-}
-
 static bool wanted(const char *program, const struct dis_code *c, const struct dis_func *f)
 {
 	return !program || !strcmp(program, f->name) || !strcmp(program, c->sec->name);
 }
 
-int inspect_view_disasm(struct cli_ctx *ctx, const struct bk_elf *e, const char *program)
+int inspect_view_disasm(struct cli_ctx *ctx, struct bk_object *o, const char *program)
 {
 	struct sym_index labels = { 0 }, objects = { 0 };
+	const struct bk_elf *e = o->elf;
+	const struct bext *ext = o->code.ext;	/* source lines, when the object has them */
 	struct errmsg err = { 0 };
-	struct btf *btf = NULL;
-	struct bext *ext = NULL;
 	size_t shown = 0;
 	int ret = EXIT_OK;
 
@@ -455,7 +413,6 @@ int inspect_view_disasm(struct cli_ctx *ctx, const struct bk_elf *e, const char 
 		ret = cli_error(ctx, "out of memory");
 		goto cleanup;
 	}
-	ext = load_lines(e, &btf);
 	if (out_json(ctx->out))
 		out_list_begin(ctx->out, "disasm", "Disassembly");
 	for (size_t s = 1; s < e->nr_sections && !ret; s++) {
@@ -487,10 +444,8 @@ int inspect_view_disasm(struct cli_ctx *ctx, const struct bk_elf *e, const char 
 	if (out_json(ctx->out))
 		out_list_end(ctx->out);
 	if (!ret && program && !shown)
-		ret = cli_error(ctx, "%s: no program or section named '%s'", e->path, program);
+		ret = cli_error(ctx, "%s: no program or section named '%s'", o->name, program);
 cleanup:
-	bext_free(ext);
-	btf__free(btf);
 	free(labels.v);
 	free(objects.v);
 	return ret;

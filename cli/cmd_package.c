@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "gen.h"
+#include "object.h"
 
 #ifndef BPFKIT_VERSION
 #define BPFKIT_VERSION "0.0.0"
@@ -19,6 +20,7 @@ enum { OPT_ATTACH = 0x100, OPT_OCI, OPT_SOURCE };
 
 static int package_verify(struct cli_ctx *ctx, int argc, char **argv)
 {
+	struct bk_object *obj = NULL;
 	struct errmsg err = { 0 };
 	struct gen_verify v;
 	int c, ret;
@@ -30,7 +32,12 @@ static int package_verify(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error(ctx, "usage: bpfkit package verify FILE");
-	if (gen_package_verify(argv[optind], &v, &err))
+	ret = cli_open_object(ctx, argv[optind], &obj);
+	if (ret)
+		return ret;
+	ret = gen_package_verify(obj, &v, &err);
+	bk_object_close(obj);
+	if (ret)
 		return cli_errmsg(ctx, &err);
 	if (!v.hash_ok)
 		ret = cli_error(ctx, "%s: content hash mismatch: manifest says %s, content is %s",
@@ -53,12 +60,11 @@ static int package_verify(struct cli_ctx *ctx, int argc, char **argv)
 
 static int package_show(struct cli_ctx *ctx, int argc, char **argv)
 {
+	struct bk_object *obj = NULL;
 	struct errmsg err = { 0 };
 	char *json = NULL;
 	cJSON *m;
-	void *data;
-	size_t size;
-	int c;
+	int c, ret;
 
 	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1) {
 		if (c == CLI_OPT_HELP)
@@ -67,13 +73,13 @@ static int package_show(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error(ctx, "usage: bpfkit package show FILE");
-	if (gen_read_file(argv[optind], &data, &size, &err))
-		return cli_errmsg(ctx, &err);
-	if (gen_manifest_read(data, size, &json, &err)) {
-		free(data);
+	ret = cli_open_object(ctx, argv[optind], &obj);
+	if (ret)
+		return ret;
+	ret = gen_manifest_read(obj, &json, &err);
+	bk_object_close(obj);
+	if (ret)
 		return cli_error(ctx, "%s: %s", argv[optind], err.msg);
-	}
-	free(data);
 	if (!json)
 		return cli_error(ctx, "%s: no %s section: not a bpfkit package", argv[optind],
 				 GEN_MANIFEST_SEC);
@@ -115,9 +121,10 @@ int cmd_package(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	struct gen_attach attach[MAX_ATTACH];
 	struct gen_package_opts o = { .attach = attach, .version = BPFKIT_VERSION };
+	struct bk_object *obj = NULL;
 	struct errmsg err = { 0 };
 	const char *out = NULL;
-	int c, i;
+	int c, i, ret;
 
 	/* verbs share the command name: "package verify FILE", else "package OBJ -o OUT" */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++)
@@ -158,15 +165,21 @@ int cmd_package(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
 	if (!out)
 		return cli_usage_error(ctx, "missing -o OUT");
-	if (gen_package(argv[optind], out, &o, &err))
-		return cli_errmsg(ctx, &err);
-	out_object_begin(ctx->out, NULL, NULL);
-	out_str(ctx->out, "file", "file", argv[optind]);
-	out_str(ctx->out, "output", "output", out);
-	if (o.oci_dir)
-		out_str(ctx->out, "oci", "OCI layout", o.oci_dir);
-	out_object_end(ctx->out);
-	return EXIT_OK;
+	ret = cli_open_object(ctx, argv[optind], &obj);
+	if (ret)
+		return ret;
+	if (gen_package(obj, out, &o, &err)) {
+		ret = cli_errmsg(ctx, &err);
+	} else {
+		out_object_begin(ctx->out, NULL, NULL);
+		out_str(ctx->out, "file", "file", argv[optind]);
+		out_str(ctx->out, "output", "output", out);
+		if (o.oci_dir)
+			out_str(ctx->out, "oci", "OCI layout", o.oci_dir);
+		out_object_end(ctx->out);
+	}
+	bk_object_close(obj);
+	return ret;
 }
 
 const struct cli_command cmd_package_def = {

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* bpfkit strip: drop what the loader never reads (DWARF, addrsig, comments). */
 #include <errno.h>
+#include <string.h>
 
 #include "cli.h"
 #include "gen.h"
+#include "object.h"
 
 int cmd_strip(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -12,9 +14,10 @@ int cmd_strip(struct cli_ctx *ctx, int argc, char **argv)
 		{ 0 }
 	};
 	const char *in, *out = NULL;
+	struct bk_object *obj = NULL;
 	struct errmsg err = { 0 };
-	size_t before, after;
-	int c;
+	size_t after;
+	int c, ret;
 
 	while ((c = cli_getopt(ctx, argc, argv, "o:", longopts)) != -1) {
 		switch (c) {
@@ -32,22 +35,31 @@ int cmd_strip(struct cli_ctx *ctx, int argc, char **argv)
 	if (optind + 1 < argc)
 		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
 	in = argv[optind];
-	if (gen_strip(in, out, &before, &after, &err))
-		return cli_errmsg(ctx, &err);
-
-	out_object_begin(ctx->out, NULL, NULL);
-	out_str(ctx->out, "file", "file", in);
-	out_str(ctx->out, "output", "output", out ? out : in);
-	out_u64(ctx->out, "size_before", "size before", before);
-	out_u64(ctx->out, "size_after", "size after", after);
-	out_object_end(ctx->out);
-	return EXIT_OK;
+	if (!out && (in[0] == '@' || !strcmp(in, "-")))
+		return cli_usage_error(ctx, "'%s' cannot be stripped in place: give -o OUT", in);
+	ret = cli_open_object(ctx, in, &obj);
+	if (ret)
+		return ret;
+	if (gen_strip(obj, out ? out : in, &after, &err)) {
+		ret = cli_errmsg(ctx, &err);
+	} else {
+		out_object_begin(ctx->out, NULL, NULL);
+		out_str(ctx->out, "file", "file", obj->name);
+		out_str(ctx->out, "output", "output", out ? out : in);
+		out_u64(ctx->out, "bytes_before", "bytes before", bk_object_size(obj));
+		out_u64(ctx->out, "bytes_after", "bytes after", after);
+		out_object_end(ctx->out);
+	}
+	bk_object_close(obj);
+	return ret;
 }
 
 const struct cli_command cmd_strip_def = {
 	"strip", cmd_strip, NULL, "remove debug info from a BPF object, keep what loads",
 	"Usage: bpfkit strip IN [-o OUT]\n"
 	"\n"
+	"IN is an object file, @NAME of a bundled one or - for standard input (the last two\n"
+	"need -o).\n"
 	"Removes what the loader never reads (.debug_*, their relocations, .llvm_addrsig,\n"
 	".comment) and keeps program sections and their relocations, .maps, data sections,\n"
 	"license, version, the symbol table, .BTF, .BTF.ext and a package manifest.\n"

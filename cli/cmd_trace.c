@@ -129,8 +129,7 @@ static int trace_run(struct cli_ctx *ctx, int argc, char **argv,
 		return cli_errmsg(ctx, &err);
 	kern_trap_signals();
 	/* events are flushed per batch anyway: a larger buffer means fewer write()s */
-	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	cli_stdout_buffer();
 	return run(ctx, &opts);
 }
 

@@ -4,12 +4,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
-#include "bundled.h"
 #include "cli.h"
-#include "elfread.h"
+#include "object.h"
 
 #define OPT_NO_COLOR 0x10001
 
@@ -363,25 +363,20 @@ int cli_dispatch(struct cli_ctx *ctx, const struct cli_command *table, int argc,
 	return cli_run(ctx, verb, argc, argv);
 }
 
+/* glibc ignores setvbuf()'s size when it allocates the buffer itself: give it one. */
+void cli_stdout_buffer(void)
+{
+	static char buf[1 << 16];
+
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+}
+
 /* ---- objects ------------------------------------------------------------------------------ */
 
-int cli_open_object(struct cli_ctx *ctx, const char *arg, struct bk_elf **e)
+int cli_open_object(struct cli_ctx *ctx, const char *arg, struct bk_object **o)
 {
 	struct errmsg err = { 0 };
-	int ret;
 
-	if (arg[0] == '@') {
-		const struct bundled *b = bundled_find(arg + 1);
-		const void *buf;
-		size_t size;
-
-		if (!b)
-			return cli_error(ctx, "no bundled program '%s'; 'bpfkit version' lists them",
-					 arg + 1);
-		buf = b->elf_bytes(&size);
-		ret = bk_elf_open_mem(buf, size, arg, e, &err);
-	} else {
-		ret = bk_elf_open(arg, e, &err);
-	}
-	return ret ? cli_errmsg(ctx, &err) : EXIT_OK;
+	return bk_object_open(arg, o, &err) ? cli_errmsg(ctx, &err) : EXIT_OK;
 }

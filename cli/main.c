@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bundled.h"
 #include "cli.h"
+#include "object.h"
 
 #define CLI_REF(n) &cmd_##n##_def,
 static const struct cli_command *const commands[] = { CLI_COMMANDS(CLI_REF) };
@@ -178,6 +180,13 @@ static int parse_global_options(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+static const void *bundled_bytes(const char *name, size_t *size)
+{
+	const struct bundled *b = bundled_find(name);
+
+	return b ? b->elf_bytes(size) : NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_ctx ctx = { 0 };
@@ -195,6 +204,7 @@ int main(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	cli_setup_libbpf_log(&ctx);
+	bk_object_set_bundled(bundled_bytes);
 
 	if (ret == 'h') {
 		print_main_usage(stdout);

@@ -369,15 +369,32 @@ int gen_build(const struct gen_build_opts *o, struct gen_build_result *r, struct
 	}
 	r->status = ret;
 	ret = 0;
-	if (r->status != 0) {
+	if (r->status != 0)
 		unlink(out_tmp);
-		goto cleanup;
-	}
-	if (rename(out_tmp, r->out) < 0) {
-		ret = errmsg_set(err, -errno, "%s: %s", r->out, strerror(errno));
-		unlink(out_tmp);
-	}
+	else	/* the caller checks it, then publishes it (gen_build_publish) or removes it */
+		snprintf(r->tmp, sizeof(r->tmp), "%s", out_tmp);
 cleanup:
 	free(src);
 	return ret;
+}
+
+int gen_build_publish(struct gen_build_result *r, struct errmsg *err)
+{
+	int ret = 0;
+
+	if (!r->tmp[0])
+		return 0;
+	if (rename(r->tmp, r->out) < 0) {
+		ret = errmsg_set(err, -errno, "%s: %s", r->out, strerror(errno));
+		unlink(r->tmp);
+	}
+	r->tmp[0] = '\0';
+	return ret;
+}
+
+void gen_build_discard(struct gen_build_result *r)
+{
+	if (r->tmp[0])
+		unlink(r->tmp);
+	r->tmp[0] = '\0';
 }

@@ -20,6 +20,7 @@
 #include "btf_ext.h"
 #include "btf_view.h"
 #include "gen.h"
+#include "object.h"
 
 /* Helpers the kernel declares gpl_only: calling them needs a GPL-compatible license. */
 static const struct {
@@ -86,28 +87,27 @@ void gen_check_free(struct gen_check *chk)
 }
 
 /* The GPL-only helpers program section name calls (one warning per helper). */
-static int scan_helpers(struct gen_check *chk, const char *sec, const Elf_Data *d, bool le)
+static int scan_helpers(struct gen_check *chk, const struct bk_section *sec)
 {
-	const unsigned char *p = d->d_buf;
+	const unsigned char *p = sec->data;
 	bool seen[sizeof(gpl_helpers) / sizeof(gpl_helpers[0])] = { 0 };
 	size_t off, i;
 
-	for (off = 0; off + 8 <= d->d_size; off += 8) {
-		int src = le ? p[off + 1] >> 4 : p[off + 1] & 15;
+	/* host byte order: the object gate refuses the other one */
+	for (off = 0; off + 8 <= sec->size; off += 8) {
+		struct bpf_insn insn;
 		int32_t imm;
 
-		if (p[off] != (BPF_JMP | BPF_CALL) || src != 0)
+		memcpy(&insn, p + off, sizeof(insn));
+		if (insn.code != (BPF_JMP | BPF_CALL) || insn.src_reg != 0)
 			continue;
-		imm = le ? (int32_t)(p[off + 4] | p[off + 5] << 8 | p[off + 6] << 16 |
-				     (uint32_t)p[off + 7] << 24) :
-			   (int32_t)((uint32_t)p[off + 4] << 24 | p[off + 5] << 16 |
-				     p[off + 6] << 8 | p[off + 7]);
+		imm = insn.imm;
 		for (i = 0; i < sizeof(gpl_helpers) / sizeof(gpl_helpers[0]); i++) {
 			if (gpl_helpers[i].id != imm || seen[i])
 				continue;
 			seen[i] = true;
 			if (warn(chk, "%s calls %s, which needs a GPL-compatible license (license "
-				 "is '%s'): the kernel will reject it", sec, gpl_helpers[i].name,
+				 "is '%s'): the kernel will reject it", sec->name, gpl_helpers[i].name,
 				 chk->license[0] ? chk->license : "none"))
 				return -ENOMEM;
 		}
@@ -115,94 +115,38 @@ static int scan_helpers(struct gen_check *chk, const char *sec, const Elf_Data *
 	return 0;
 }
 
-int gen_check_object(const void *data, size_t size, struct gen_check *chk, struct errmsg *err)
+int gen_check_object(const struct bk_object *o, struct gen_check *chk, struct errmsg *err)
 {
-	bool has_btf = false, has_license = false, le;
-	struct gen_elf e;
-	GElf_Ehdr eh;
-	size_t i;
-	int ret, pass;
+	const struct bk_elf *e = o->elf;
+	const struct bk_section *lic = bk_elf_section(e, "license");
+	int ret = 0;
 
 	memset(chk, 0, sizeof(*chk));
-	ret = gen_elf_open(&e, data, size, err);
-	if (ret)
-		return ret;
-	gelf_getehdr(e.elf, &eh);
-	le = eh.e_ident[EI_DATA] == ELFDATA2LSB;
-	/* pass 0: license and BTF; pass 1: programs (their warnings quote the license) */
-	for (pass = 0; pass < 2 && !ret; pass++) {
-		for (i = 1; i < e.shnum && !ret; i++) {
-			const char *name = gen_elf_secname(&e, i);
-			Elf_Scn *scn = elf_getscn(e.elf, i);
-			enum bpf_attach_type at;
-			enum bpf_prog_type pt;
-			Elf_Data *d;
-			GElf_Shdr sh;
+	if (lic && lic->data)
+		snprintf(chk->license, sizeof(chk->license), "%.*s",
+			 (int)strnlen(lic->data, lic->size), (const char *)lic->data);
+	for (size_t i = 1; i < e->nr_sections && !ret; i++) {
+		const struct bk_section *s = &e->sections[i];
+		enum bpf_attach_type at;
+		enum bpf_prog_type pt;
 
-			if (!name || !scn || !gelf_getshdr(scn, &sh))
-				continue;
-			d = sh.sh_type == SHT_NOBITS ? NULL : elf_getdata(scn, NULL);
-			if (pass == 0) {
-				if (!strcmp(name, ".BTF"))
-					has_btf = true;
-				if (!strcmp(name, "license") && d && d->d_size) {
-					has_license = true;
-					snprintf(chk->license, sizeof(chk->license), "%.*s",
-						 (int)strnlen(d->d_buf, d->d_size), (char *)d->d_buf);
-				}
-				continue;
-			}
-			if (!(sh.sh_flags & SHF_EXECINSTR) || sh.sh_size == 0 || !strcmp(name, ".text"))
-				continue;
-			chk->n_progs++;
-			if (libbpf_prog_type_by_name(name[0] == '?' ? name + 1 : name, &pt, &at)) {
-				ret = errmsg_set(err, -EINVAL,
-						 "section '%s' is not a program type libbpf knows "
-						 "(a typo in SEC()?)", name);
-				break;
-			}
-			if (d && !gpl_compatible(chk->license))
-				ret = scan_helpers(chk, name, d, le);
+		if (!(s->flags & SHF_EXECINSTR) || s->size == 0 || !strcmp(s->name, ".text"))
+			continue;
+		chk->n_progs++;
+		if (libbpf_prog_type_by_name(s->name[0] == '?' ? s->name + 1 : s->name, &pt, &at)) {
+			ret = errmsg_set(err, -EINVAL, "section '%s' is not a program type libbpf knows (a typo in SEC()?)",
+					 s->name);
+			break;
 		}
+		if (s->data && !gpl_compatible(chk->license))
+			ret = scan_helpers(chk, s);
 	}
-	if (!ret && !has_btf)
+	if (!ret && !bk_object_btf(o))
 		ret = errmsg_set(err, -EINVAL, "no .BTF section (compile with -g)");
-	if (!ret && !has_license && chk->n_progs)
+	if (!ret && !lic && chk->n_progs)
 		ret = warn(chk, "no license section: add char LICENSE[] SEC(\"license\") = "
 			   "\"GPL\"; (GPL-only helpers will be rejected)");
-	gen_elf_close(&e);
 	if (ret)
 		gen_check_free(chk);
-	return ret;
-}
-
-/*
- * libbpf (1.1) trusts more of an object than we may: type ids inside BTF, .BTF.ext record
- * offsets. Before handing untrusted bytes to bpf_object__open_mem(), btf_dump or the linker,
- * run the inspect/ checkers over .BTF and .BTF.ext.
- */
-int gen_check_untrusted(const void *data, size_t size, struct errmsg *err)
-{
-	const void *sec, *ext_sec;
-	size_t n, ext_n;
-	struct btf *btf = NULL;
-	struct bext *ext = NULL;
-	struct bk_btf b;
-	int ret;
-
-	ret = gen_find_section(data, size, ".BTF", &sec, &n, err);
-	if (ret || !sec)
-		return ret;
-	ret = bext_btf_new(sec, n, &btf, err);
-	if (ret)
-		return ret;
-	ret = bk_btf__adopt(&b, btf, NULL, err);
-	if (!ret)
-		ret = gen_find_section(data, size, ".BTF.ext", &ext_sec, &ext_n, err);
-	if (!ret && ext_sec) {
-		ret = bext_parse(ext_sec, ext_n, b.btf, &ext, err);
-		bext_free(ext);
-	}
-	bk_btf__close(&b);
 	return ret;
 }

@@ -18,28 +18,17 @@
 
 #include "gen.h"
 
-int gen_read_file(const char *path, void **data, size_t *size, struct errmsg *err)
+/* Read fd to EOF: sysfs files report 4096 or 0 and pipes nothing, so st_size is no guide. */
+int gen_read_fd(int fd, const char *name, void **data, size_t *size, struct errmsg *err)
 {
-	struct stat st;
 	char *buf = NULL;
-	size_t cap, len = 0;
-	int fd, ret;
+	size_t cap = 65536, len = 0;
+	struct stat st;
 
 	*data = NULL;
 	*size = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errmsg_set(err, -errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		ret = errmsg_set(err, -errno, "%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = errmsg_set(err, -EINVAL, "%s: not a regular file", path);
-		goto cleanup;
-	}
-	/* sysfs files report 4096 or 0: read until EOF rather than trusting st_size */
-	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		cap = (size_t)st.st_size + 1;
 	for (;;) {
 		ssize_t n;
 
@@ -49,14 +38,14 @@ int gen_read_file(const char *path, void **data, size_t *size, struct errmsg *er
 			if (buf)
 				cap *= 2;
 			if (cap > GEN_MAX_INPUT + 1) {
-				ret = errmsg_set(err, -EFBIG, "%s: larger than %u MiB", path,
-						 GEN_MAX_INPUT >> 20);
-				goto cleanup;
+				free(buf);
+				return errmsg_set(err, -EFBIG, "%s: larger than %u MiB", name,
+						  GEN_MAX_INPUT >> 20);
 			}
 			nb = realloc(buf, cap);
 			if (!nb) {
-				ret = errmsg_set(err, -ENOMEM, "%s: out of memory", path);
-				goto cleanup;
+				free(buf);
+				return errmsg_set(err, -ENOMEM, "%s: out of memory", name);
 			}
 			buf = nb;
 		}
@@ -64,8 +53,8 @@ int gen_read_file(const char *path, void **data, size_t *size, struct errmsg *er
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = errmsg_set(err, -errno, "%s: %s", path, strerror(errno));
-			goto cleanup;
+			free(buf);
+			return errmsg_set(err, -errno, "%s: %s", name, strerror(errno));
 		}
 		if (n == 0)
 			break;
@@ -74,10 +63,25 @@ int gen_read_file(const char *path, void **data, size_t *size, struct errmsg *er
 	buf[len] = '\0';
 	*data = buf;
 	*size = len;
-	buf = NULL;
-	ret = 0;
-cleanup:
-	free(buf);
+	return 0;
+}
+
+int gen_read_file(const char *path, void **data, size_t *size, struct errmsg *err)
+{
+	struct stat st;
+	int fd, ret;
+
+	*data = NULL;
+	*size = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errmsg_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		ret = errmsg_set(err, -errno, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		ret = errmsg_set(err, -EINVAL, "%s: not a regular file", path);
+	else
+		ret = gen_read_fd(fd, path, data, size, err);
 	close(fd);
 	return ret;
 }

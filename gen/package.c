@@ -4,12 +4,13 @@
  * skip unknown non-alloc sections) with one more section, .bpfkit.manifest (SHT_PROGBITS,
  * no SHF_ALLOC), holding JSON: programs with default attach targets, maps, settable
  * globals with their C types, required kernel features, build information, and the
- * SHA-256 of the loadable content (gen_content_hash(), defined in gen/elfrw.c). Optionally
+ * SHA-256 of the loadable content (gen_content_hash(), below). Optionally
  * an OCI image layout with bpfman's labels, so bpfman can deploy the same artifact.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <elf.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <zlib.h>
 
 #include "gen.h"
+#include "object.h"
 
 #define MANIFEST_FORMAT "bpfkit-package/1"
 
@@ -127,21 +129,25 @@ static int add_globals(cJSON *list, const struct btf *btf)
 	return 0;
 }
 
-/* CO-RE relocations need the target kernel's BTF: read .BTF.ext's core_relo_len. */
-static bool has_core_relocs(const void *data, size_t size)
+/* CO-RE relocations need the target kernel's BTF. */
+static bool has_core_relocs(const struct bk_object *obj)
 {
-	const unsigned char *p;
-	size_t n;
-	uint32_t hdr_len, core_len;
+	return obj->code.ext && obj->code.ext->nr_relos;
+}
 
-	if (gen_find_section(data, size, ".BTF.ext", (const void **)&p, &n, NULL) || !p || n < 32)
-		return false;
-	/* little-endian objects only; a big-endian header just reports no relocations */
-	if (p[0] != 0x9f || p[1] != 0xeb)
-		return false;
-	memcpy(&hdr_len, p + 4, 4);
-	memcpy(&core_len, p + 28, 4);
-	return hdr_len >= 32 && core_len > 0;
+/* A section's bytes as a string (NUL or end of section), "" when absent. */
+static void section_str(const struct bk_object *obj, const char *name, char *buf, size_t len)
+{
+	const struct bk_section *s = bk_elf_section(obj->elf, name);
+	const char *c = s ? s->data : NULL;
+	size_t k = 0;
+
+	buf[0] = '\0';
+	if (!c)
+		return;
+	while (k < s->size && !c[k])	/* .comment starts with a NUL */
+		k++;
+	snprintf(buf, len, "%.*s", (int)strnlen(c + k, s->size - k), c + k);
 }
 
 /* Internal maps are named "<object>.rodata" after an object name that depends on how the
@@ -181,35 +187,25 @@ static void add_unique(cJSON *list, const char *s)
 }
 
 /* The manifest of an object as a cJSON tree (no hash yet). */
-static int build_manifest(const void *data, size_t size, const struct gen_package_opts *o,
+static int build_manifest(struct bk_object *bko, const struct gen_package_opts *o,
 			  cJSON **out, struct errmsg *err)
 {
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	cJSON *m, *progs, *maps, *globals, *feats, *build;
-	const void *sec;
-	size_t sec_size;
 	char buf[128];
 	int i, found;
 
 	*out = NULL;
-	if (gen_check_untrusted(data, size, err))
+	if (bk_object_bpf(bko, &obj, err))
 		return err->code;
-	obj = gen_bpf_open_mem(data, size, NULL);
-	if (!obj)
-		return errmsg_set(err, -errno, "libbpf cannot open the object: %s", strerror(errno));
 	m = cJSON_CreateObject();
-	if (!m) {
-		bpf_object__close(obj);
+	if (!m)
 		return errmsg_set(err, -ENOMEM, "out of memory");
-	}
 	cJSON_AddStringToObject(m, "format", MANIFEST_FORMAT);
 	cJSON_AddStringToObject(m, "sha256", "");
-	if (!gen_find_section(data, size, "license", &sec, &sec_size, NULL) && sec)
-		snprintf(buf, sizeof(buf), "%.*s", (int)strnlen(sec, sec_size), (const char *)sec);
-	else
-		buf[0] = '\0';
+	section_str(bko, "license", buf, sizeof(buf));
 	cJSON_AddStringToObject(m, "license", buf);
 
 	progs = cJSON_AddArrayToObject(m, "programs");
@@ -239,7 +235,6 @@ static int build_manifest(const void *data, size_t size, const struct gen_packag
 			found |= !strcmp(bpf_program__name(prog), o->attach[i].prog);
 		if (!found) {
 			cJSON_Delete(m);
-			bpf_object__close(obj);
 			return errmsg_set(err, -ENOENT, "--attach: no program named '%s'",
 					  o->attach[i].prog);
 		}
@@ -260,27 +255,16 @@ static int build_manifest(const void *data, size_t size, const struct gen_packag
 	}
 	if (bpf_object__btf(obj) && add_globals(globals, bpf_object__btf(obj))) {
 		cJSON_Delete(m);
-		bpf_object__close(obj);
 		return errmsg_set(err, -ENOMEM, "out of memory");
 	}
-	if (has_core_relocs(data, size))
+	if (has_core_relocs(bko))
 		add_unique(feats, "kernel_btf");
-	bpf_object__close(obj);
 
 	build = cJSON_AddObjectToObject(m, "build");
 	cJSON_AddStringToObject(build, "tool", "bpfkit");
 	cJSON_AddStringToObject(build, "version", o && o->version ? o->version : "");
 	cJSON_AddStringToObject(build, "source", o && o->source ? o->source : "");
-	if (!gen_find_section(data, size, ".comment", &sec, &sec_size, NULL) && sec && sec_size > 1) {
-		const char *c = sec;
-		size_t k = 0;
-
-		while (k < sec_size && !c[k])	/* .comment starts with a NUL */
-			k++;
-		snprintf(buf, sizeof(buf), "%.*s", (int)strnlen(c + k, sec_size - k), c + k);
-	} else {
-		buf[0] = '\0';
-	}
+	section_str(bko, ".comment", buf, sizeof(buf));
 	cJSON_AddStringToObject(build, "compiler", buf);
 	/* reproducible by default: a date only when SOURCE_DATE_EPOCH asks for one */
 	if (getenv("SOURCE_DATE_EPOCH")) {
@@ -295,18 +279,18 @@ static int build_manifest(const void *data, size_t size, const struct gen_packag
 	return 0;
 }
 
-int gen_manifest(const void *data, size_t size, const struct gen_package_opts *o,
-		 char **json, struct errmsg *err)
+int gen_manifest(struct bk_object *obj, const struct gen_package_opts *o, char **json,
+		 struct errmsg *err)
 {
 	char hex[65];
 	cJSON *m;
 	int ret;
 
 	*json = NULL;
-	ret = gen_content_hash(data, size, hex, err);
+	ret = gen_content_hash(obj, hex, err);
 	if (ret)
 		return ret;
-	ret = build_manifest(data, size, o, &m, err);
+	ret = build_manifest(obj, o, &m, err);
 	if (ret)
 		return ret;
 	cJSON_ReplaceItemInObject(m, "sha256", cJSON_CreateString(hex));
@@ -317,17 +301,14 @@ int gen_manifest(const void *data, size_t size, const struct gen_package_opts *o
 	return 0;
 }
 
-int gen_manifest_read(const void *data, size_t size, char **json, struct errmsg *err)
+int gen_manifest_read(const struct bk_object *obj, char **json, struct errmsg *err)
 {
-	const void *sec;
-	size_t n;
-	int ret;
+	const struct bk_section *sec = bk_elf_section(obj->elf, GEN_MANIFEST_SEC);
 
 	*json = NULL;
-	ret = gen_find_section(data, size, GEN_MANIFEST_SEC, &sec, &n, err);
-	if (ret || !sec)
-		return ret;
-	*json = strndup(sec, n);
+	if (!sec || !sec->data)
+		return 0;
+	*json = strndup(sec->data, sec->size);
 	return *json ? 0 : errmsg_set(err, -ENOMEM, "out of memory");
 }
 
@@ -544,25 +525,22 @@ cleanup:
 	return ret;
 }
 
-int gen_package(const char *in, const char *out, const struct gen_package_opts *o,
+int gen_package(struct bk_object *in, const char *out, const struct gen_package_opts *o,
 		struct errmsg *err)
 {
 	struct gen_rewrite rw = { .drop_manifest = true, .add_name = GEN_MANIFEST_SEC };
-	void *data = NULL, *res = NULL;
+	void *res = NULL;
 	char *json = NULL, why[sizeof(err->msg)];
 	const char *base;
-	size_t size, rsize;
+	size_t rsize;
 	int ret;
 
-	ret = gen_read_file(in, &data, &size, err);
-	if (ret)
-		return ret;
-	ret = gen_manifest(data, size, o, &json, err);
+	ret = gen_manifest(in, o, &json, err);
 	if (ret)
 		goto fail;
 	rw.add_data = json;
 	rw.add_size = strlen(json);
-	ret = gen_elf_rewrite(data, size, &rw, out, 0644, err);
+	ret = gen_elf_rewrite(in, &rw, out, 0644, err);
 	if (ret)
 		goto fail;
 	if (o && o->oci_dir) {
@@ -575,13 +553,12 @@ int gen_package(const char *in, const char *out, const struct gen_package_opts *
 			goto fail;
 	}
 	free(json);
-	free(data);
 	return 0;
 fail:
 	snprintf(why, sizeof(why), "%s", err->msg);
-	errmsg_set(err, ret, "%s: %s", in, why);
+	if (strncmp(why, in->name, strlen(in->name)))
+		errmsg_set(err, ret, "%s: %s", in->name, why);
 	free(json);
-	free(data);
 	return ret;
 }
 
@@ -614,26 +591,22 @@ static bool same_list(const cJSON *want, const cJSON *got, const char *const *ke
 	return true;
 }
 
-int gen_package_verify(const char *path, struct gen_verify *v, struct errmsg *err)
+int gen_package_verify(struct bk_object *obj, struct gen_verify *v, struct errmsg *err)
 {
 	static const char *const prog_keys[] = { "name", "section", "type", NULL };
 	static const char *const map_keys[] = { "name", "type", "key_size", "value_size",
 						"max_entries", NULL };
+	const char *path = obj->name;
 	cJSON *m = NULL, *fresh = NULL, *h;
-	void *data = NULL;
-	size_t size;
 	int ret;
 
 	memset(v, 0, sizeof(*v));
-	ret = gen_read_file(path, &data, &size, err);
-	if (ret)
-		return ret;
-	ret = gen_manifest_read(data, size, &v->manifest, err);
+	ret = gen_manifest_read(obj, &v->manifest, err);
 	if (!ret && !v->manifest)
 		ret = errmsg_set(err, -ENOENT, "%s: no %s section: not a bpfkit package", path,
 				 GEN_MANIFEST_SEC);
 	if (!ret)
-		ret = gen_content_hash(data, size, v->sha256, err);
+		ret = gen_content_hash(obj, v->sha256, err);
 	if (ret)
 		goto cleanup;
 	m = cJSON_Parse(v->manifest);
@@ -645,7 +618,7 @@ int gen_package_verify(const char *path, struct gen_verify *v, struct errmsg *er
 	}
 	snprintf(v->manifest_sha256, sizeof(v->manifest_sha256), "%s", h->valuestring);
 	v->hash_ok = !strcmp(v->sha256, v->manifest_sha256);
-	ret = build_manifest(data, size, NULL, &fresh, err);
+	ret = build_manifest(obj, NULL, &fresh, err);
 	if (ret)
 		goto cleanup;
 	v->manifest_ok = same_list(cJSON_GetObjectItem(m, "programs"),
@@ -656,10 +629,171 @@ int gen_package_verify(const char *path, struct gen_verify *v, struct errmsg *er
 cleanup:
 	cJSON_Delete(m);
 	cJSON_Delete(fresh);
-	free(data);
 	if (ret) {
 		free(v->manifest);
 		v->manifest = NULL;
 	}
 	return ret;
+}
+
+/*
+ * The package content hash: SHA-256 over the sections libbpf reads, in section order, in a
+ * form that does not depend on string-table layout or symbol numbering, so that `strip`
+ * (which renumbers and rebuilds string tables) keeps a package verifiable. A persisted
+ * format: packages made by earlier versions must keep verifying. Excluded: the manifest
+ * itself, string tables (their strings are hashed where used), and what strip removes
+ * (gen_sec_is_debug() and relocations of those). For each section: name NUL, sh_type (le32),
+ * sh_flags (le64), then
+ *   SHT_SYMTAB: per symbol that is not STT_FILE nor in an excluded section: name NUL, st_info,
+ *               st_other, name of st_shndx's section NUL (or "#<n>" for special indices),
+ *               st_value (le64), st_size (le64)
+ *   SHT_REL(A): the target section's name NUL, then per entry: r_offset (le64),
+ *               r_type (le32), hashed ordinal of the symbol (le32) [, r_addend (le64)]
+ *   anything else: sh_size (le64), then its bytes (none for SHT_NOBITS).
+ */
+static void put_le(struct sha256 *c, uint64_t v, int bytes)
+{
+	uint8_t b[8];
+
+	for (int i = 0; i < bytes; i++)
+		b[i] = v >> (8 * i);
+	sha256_update(c, b, bytes);
+}
+
+static void put_str(struct sha256 *c, const char *s)
+{
+	sha256_update(c, s, strlen(s) + 1);
+}
+
+static bool hashed_section(const struct bk_elf *e, size_t i, int depth)
+{
+	const struct bk_section *s = &e->sections[i];
+
+	if (i == 0 || s->type == SHT_NULL || s->type == SHT_STRTAB ||
+	    gen_sec_is_debug(s->name, s->type) || !strcmp(s->name, GEN_MANIFEST_SEC))
+		return false;
+	/* relocations of relocations in a crafted file: not hashed (strip refuses them) */
+	if (s->type == SHT_REL || s->type == SHT_RELA)
+		return depth == 0 && hashed_section(e, s->info, 1);
+	return true;
+}
+
+static void put_secref(struct sha256 *c, const struct bk_elf *e, unsigned int shndx)
+{
+	char buf[32];
+
+	if (shndx != SHN_UNDEF && shndx < SHN_LORESERVE && shndx < e->nr_sections) {
+		put_str(c, e->sections[shndx].name);
+	} else {
+		snprintf(buf, sizeof(buf), "#%u", shndx);
+		put_str(c, buf);
+	}
+}
+
+static Elf64_Sym sym_at(const struct bk_elf *e, size_t j)
+{
+	Elf64_Sym sym;
+
+	memcpy(&sym, (const char *)e->sections[e->symtab_index].data + j * sizeof(sym), sizeof(sym));
+	return sym;
+}
+
+/* Ordinal of each symbol among the hashed ones (-1: not hashed). */
+static long *symbol_ordinals(const struct bk_elf *e)
+{
+	long *ordinal = calloc(e->nr_symbols ? e->nr_symbols : 1, sizeof(*ordinal));
+	long next = 0;
+
+	for (size_t j = 0; ordinal && j < e->nr_symbols; j++) {
+		const struct bk_symbol *s = &e->symbols[j];
+
+		ordinal[j] = -1;
+		/* STT_FILE is debug information: strip drops it, so the hash ignores it */
+		if (j && s->type == STT_FILE)
+			continue;
+		if (j && s->shndx != SHN_UNDEF && s->shndx < SHN_LORESERVE &&
+		    !hashed_section(e, s->shndx, 0))
+			continue;
+		ordinal[j] = next++;
+	}
+	return ordinal;
+}
+
+static void hash_symbols(struct sha256 *c, const struct bk_elf *e, const long *ordinal)
+{
+	const struct bk_section *strtab = &e->sections[e->sections[e->symtab_index].link];
+
+	for (size_t j = 0; j < e->nr_symbols; j++) {
+		Elf64_Sym sym = sym_at(e, j);
+
+		if (ordinal[j] < 0)
+			continue;
+		/* the raw name (bk_symbol calls section symbols by their section's name) */
+		put_str(c, sym.st_name ? (const char *)strtab->data + sym.st_name : "");
+		put_le(c, sym.st_info, 1);
+		put_le(c, sym.st_other, 1);
+		put_secref(c, e, sym.st_shndx);
+		put_le(c, sym.st_value, 8);
+		put_le(c, sym.st_size, 8);
+	}
+}
+
+/* -EINVAL for a relocation of a symbol the hash leaves out (strip would refuse it too). */
+static int hash_relocs(struct sha256 *c, const struct bk_elf *e, const struct bk_section *s,
+		       const long *ordinal)
+{
+	bool rela = s->type == SHT_RELA;
+	size_t esz = rela ? sizeof(Elf64_Rela) : sizeof(Elf64_Rel);
+
+	put_secref(c, e, s->info);
+	for (size_t j = 0; s->data && j < s->size / esz; j++) {
+		Elf64_Rela r = { 0 };
+
+		memcpy(&r, (const char *)s->data + j * esz, esz);
+		if (ordinal[ELF64_R_SYM(r.r_info)] < 0)
+			return -EINVAL;
+		put_le(c, r.r_offset, 8);
+		put_le(c, ELF64_R_TYPE(r.r_info), 4);
+		put_le(c, ordinal[ELF64_R_SYM(r.r_info)], 4);	/* the gate checked the index */
+		if (rela)
+			put_le(c, r.r_addend, 8);
+	}
+	return 0;
+}
+
+int gen_content_hash(const struct bk_object *o, char hex[65], struct errmsg *err)
+{
+	const struct bk_elf *e = o->elf;
+	long *ordinal = symbol_ordinals(e);
+	struct sha256 c;
+	uint8_t d[32];
+
+	if (!ordinal)
+		return errmsg_set(err, -ENOMEM, "out of memory");
+	sha256_init(&c);
+	for (size_t i = 1; i < e->nr_sections; i++) {
+		const struct bk_section *s = &e->sections[i];
+
+		if (!hashed_section(e, i, 0))
+			continue;
+		put_str(&c, s->name);
+		put_le(&c, s->type, 4);
+		put_le(&c, s->flags, 8);
+		if (s->type == SHT_SYMTAB && i == e->symtab_index) {
+			hash_symbols(&c, e, ordinal);
+		} else if ((s->type == SHT_REL || s->type == SHT_RELA) &&
+			   hash_relocs(&c, e, s, ordinal)) {
+			free(ordinal);
+			return errmsg_set(err, -EINVAL, "%s: relocation section %s refers to a symbol of a section that is not loaded",
+					  o->name, s->name);
+		} else if (s->type != SHT_REL && s->type != SHT_RELA) {
+			put_le(&c, s->size, 8);
+			if (s->data)
+				sha256_update(&c, s->data, s->size);
+		}
+	}
+	sha256_final(&c, d);
+	sha256_hex(d, hex);
+	free(ordinal);
+	return 0;
 }

@@ -19,31 +19,7 @@
 #include <linux/bpf.h>
 
 #include "gen.h"
-
-static libbpf_print_fn_t saved_print;
-
-/* Drop libbpf's INFO lines (e.g. "skipping unrecognized data section .bpfkit.manifest"),
- * which are expected here; forward warnings to whoever installed the logger. */
-static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_INFO || !saved_print)
-		return 0;
-	return saved_print(level, fmt, ap);
-}
-
-struct bpf_object *gen_bpf_open_mem(const void *data, size_t size,
-				    const struct bpf_object_open_opts *opts)
-{
-	struct bpf_object *obj;
-	int e;
-
-	saved_print = libbpf_set_print(quiet_print);
-	obj = bpf_object__open_mem(data, size, opts);
-	e = errno;
-	libbpf_set_print(saved_print);
-	errno = e;
-	return obj;
-}
+#include "object.h"
 
 static void sanitize(char *s)
 {
@@ -278,9 +254,10 @@ static void emit_cpp_defs(FILE *f, const char *n)
 		"#endif /* __cplusplus */\n\n", n);
 }
 
-int gen_skeleton(const void *data, size_t size, const char *name, FILE *f, struct errmsg *err)
+int gen_skeleton(struct bk_object *o, const char *name, FILE *f, struct errmsg *err)
 {
-	DECLARE_LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = name);
+	const void *data = bk_object_data(o);
+	size_t size = bk_object_size(o);
 	struct bpf_object *obj = NULL;
 	struct btf_dump *d = NULL;
 	const struct btf *btf;
@@ -293,22 +270,10 @@ int gen_skeleton(const void *data, size_t size, const char *name, FILE *f, struc
 	if (!*name || isdigit((unsigned char)name[0]) || strspn(name,
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(name))
 		return errmsg_set(err, -EINVAL, "skeleton name '%s' is not a C identifier", name);
-	/* check first: libbpf trusts more of the file than we do */
-	{
-		struct gen_elf e;
-
-		ret = gen_elf_open(&e, data, size, err);
-		if (ret)
-			return ret;
-		gen_elf_close(&e);
-		ret = gen_check_untrusted(data, size, err);
-		if (ret)
-			return ret;
-	}
-	obj = gen_bpf_open_mem(data, size, &oo);
-	if (!obj)
-		return errmsg_set(err, -errno, "libbpf cannot open the object: %s",
-				  strerror(errno));
+	/* libbpf names internal maps after the object: the skeleton's name, at load time too */
+	ret = bk_object_bpf_open(o, name, &obj, err);
+	if (ret)
+		return ret;
 	btf = bpf_object__btf(obj);
 	if (btf) {
 		d = btf_dump__new(btf, skel_printf, f, NULL);
@@ -437,41 +402,33 @@ cleanup:
 	return ret;
 }
 
-int gen_skeleton_file(const char *obj_path, const char *name, char **text, size_t *len,
+int gen_skeleton_text(struct bk_object *o, const char *name, char **text, size_t *len,
 		      struct errmsg *err)
 {
 	char def_name[256];
-	void *data = NULL;
-	size_t size;
 	FILE *f;
 	int ret;
 
 	*text = NULL;
 	*len = 0;
-	ret = gen_read_file(obj_path, &data, &size, err);
-	if (ret)
-		return ret;
 	if (!name) {
-		gen_skel_name(obj_path, def_name, sizeof(def_name));
+		gen_skel_name(o->name, def_name, sizeof(def_name));
 		name = def_name;
 	}
 	f = open_memstream(text, len);
-	if (!f) {
-		free(data);
+	if (!f)
 		return errmsg_set(err, -ENOMEM, "out of memory");
-	}
-	ret = gen_skeleton(data, size, name, f, err);
+	ret = gen_skeleton(o, name, f, err);
 	if (fclose(f) && !ret)
 		ret = errmsg_set(err, -ENOMEM, "out of memory");
 	if (ret) {
 		char why[sizeof(err->msg)];
 
 		snprintf(why, sizeof(why), "%s", err->msg);
-		errmsg_set(err, ret, "%s: %s", obj_path, why);
+		errmsg_set(err, ret, "%s: %s", o->name, why);
 		free(*text);
 		*text = NULL;
 		*len = 0;
 	}
-	free(data);
 	return ret;
 }

@@ -62,8 +62,8 @@ struct bext_sec {
 	size_t nr_lines;
 	struct bext_relo *relos;
 	size_t nr_relos;
-	void *insns;		/* the section's instructions (owned copy) when read from an
-				 * object by bext_object_open(), else NULL */
+	void *insns;		/* the section's instructions (owned copy) when the object
+				 * model parsed it, else NULL */
 	size_t insns_size;	/* bytes */
 };
 
@@ -97,16 +97,10 @@ const struct bext_func *bext_func_at(const struct bext_sec *sec, uint32_t insn_i
  */
 int bext_btf_new(const void *data, size_t size, struct btf **out, struct errmsg *err);
 
-/* An object file's .BTF and .BTF.ext, read with libelf. */
+/* An object's .BTF and .BTF.ext, as struct bk_object keeps them (include/object.h). */
 struct bext_object {
-	struct btf *btf;	/* owned; never NULL after a successful open */
-	struct bext *ext;	/* owned; NULL when the object has no .BTF.ext */
+	struct btf *btf;	/* never NULL when an object hands one out */
+	struct bext *ext;	/* NULL when the object has no .BTF.ext */
 };
-
-int bext_object_open(const char *path, struct bext_object *obj, struct errmsg *err);
-/* The same from an object already read and validated by bk_elf_open() (elfread.h). */
-struct bk_elf;
-int bext_object_from_elf(const struct bk_elf *e, struct bext_object *obj, struct errmsg *err);
-void bext_object_close(struct bext_object *obj);
 
 #endif

@@ -71,10 +71,11 @@ const char *core_kind_text(uint32_t kind);
 const char *core_status_name(enum core_status status);
 
 /*
- * Load a target BTF: a raw BTF file (btfhub, /sys/kernel/btf/vmlinux; its header is checked
- * before libbpf sees it) or an ELF file with a .BTF section; path NULL = the running kernel.
+ * Load a target BTF through the one BTF loader (bk_btf__open: raw BTF as btfhub ships it, an
+ * ELF file with .BTF, /sys/kernel/btf/...), checked; path NULL = the running kernel.
  */
-int core_btf_load(const char *path, struct btf **out, struct errmsg *err);
+struct bk_btf;
+int core_btf_load(const char *path, struct bk_btf *out, struct errmsg *err);
 
 /* A target BTF with its candidate index (essential name -> type ids), built once. */
 struct core_target;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Validated ELF reading for BPF objects (inspect/elf.c). Opening checks the header, every
- * section's bounds, names, symbol table entries, relocation records, instructions, and
- * .BTF/.BTF.ext (bk_elf_check_btf), so later readers (and libbpf) only ever see an object
- * whose offsets, sizes, indices and type ids are in range.
+ * The ELF half of the object gate (inspect/elf.c): the header, every section's bounds and
+ * name, symbol table entries, relocation records and instructions are checked, so later
+ * readers only see offsets, sizes and indices in range. Only the object model
+ * (include/object.h) opens one; it adds the .BTF/.BTF.ext checks.
  */
 #ifndef BPFKIT_ELFREAD_H
 #define BPFKIT_ELFREAD_H
@@ -34,23 +34,21 @@ struct bk_symbol {
 
 struct bk_elf {
 	char *path;		/* as given, or "@name" for bundled objects */
-	void *buf;		/* the whole file: owned unless borrowed */
+	void *buf;		/* the whole file, owned by the caller (struct bk_object) */
 	size_t size;
-	bool borrowed;
 	struct Elf *elf;		/* libelf handle over buf */
 	uint8_t elf_class;	/* ELFCLASS64 */
 	uint8_t data;		/* ELFDATA2LSB / MSB */
 	uint16_t machine, e_type;
 	size_t nr_sections;
+	size_t shstrndx;	/* the section-name string table */
 	struct bk_section *sections;
 	size_t nr_symbols;
 	struct bk_symbol *symbols;
 	size_t symtab_index;	/* 0: none */
 };
 
-/* Read and validate a file; -errno with a message naming the file and the problem. */
-int bk_elf_open(const char *path, struct bk_elf **out, struct errmsg *err);
-/* The same over memory the caller keeps alive (bundled objects). */
+/* Validate buf (kept alive by the caller); -errno with a message naming name and the problem. */
 int bk_elf_open_mem(const void *buf, size_t size, const char *name, struct bk_elf **out,
 		    struct errmsg *err);
 void bk_elf_close(struct bk_elf *e);
@@ -63,12 +61,9 @@ void bk_elf_section_flags_str(uint64_t flags, char *buf, size_t len);
 const char *bk_elf_sym_bind_str(uint8_t bind);
 const char *bk_elf_sym_type_str(uint8_t type);
 
-/*
- * libbpf 1.1 trusts what .BTF and .BTF.ext say (type ids, record sizes, string offsets) and
- * crashes on a damaged one: bk_elf_open*() runs this on every object it opens.
- * Checks .BTF (header, ids in range, no cycles) and .BTF.ext against it (inspect/validate.c).
- */
-int bk_elf_check_btf(const struct bk_elf *e, struct errmsg *err);
+/* The CO-RE records of a parsed .BTF.ext: kinds and access-string syntax (inspect/validate.c). */
+struct bext;
+int bk_check_core_relos(const struct bext *ext, const char *path, struct errmsg *err);
 
 /* The license string, or NULL; the "version" section's value, or -1. */
 const char *bk_elf_license(const struct bk_elf *e);

@@ -17,6 +17,8 @@
 
 #include "errmsg.h"
 
+struct bk_object;	/* include/object.h: every object comes in through its gate */
+
 /* ---- gen/sha256.c: FIPS 180-4 SHA-256 (no crypto library in our dependencies) ---- */
 struct sha256 {
 	uint32_t h[8];
@@ -36,6 +38,8 @@ void sha256_hex(const uint8_t digest[32], char hex[65]);
 
 /* Read a regular file into a malloc'ed buffer (NUL-terminated, not counted in *size). */
 int gen_read_file(const char *path, void **data, size_t *size, struct errmsg *err);
+/* The same from an open descriptor (standard input); name is for messages. */
+int gen_read_fd(int fd, const char *name, void **data, size_t *size, struct errmsg *err);
 
 /*
  * A file being written: a temp file in the directory of path. gen_out_commit() fsyncs and
@@ -116,10 +120,15 @@ struct gen_build_result {
 	bool pch_built;
 	char pch_skip[512];		/* why no precompiled header, when not used */
 	int status;			/* clang's exit status; nonzero: diagnostics were printed */
+	char tmp[4096 + 32];		/* the object clang wrote, not yet at out */
 };
 /* Kernel arch name (__TARGET_ARCH_<arch>) for a uname machine or an arch name; NULL if unknown. */
 const char *gen_target_arch(const char *machine);
+/* Compile to r->tmp; nothing is at r->out until gen_build_publish() renames it there.
+ * gen_build_discard() removes it (a check failed). */
 int gen_build(const struct gen_build_opts *o, struct gen_build_result *r, struct errmsg *err);
+int gen_build_publish(struct gen_build_result *r, struct errmsg *err);
+void gen_build_discard(struct gen_build_result *r);
 
 /* ---- gen/check.c: sanity checks on a compiled object ---- */
 struct gen_check {
@@ -128,11 +137,9 @@ struct gen_check {
 	char license[128];
 	int n_progs;
 };
-/* Errors (not BPF, no .BTF, unknown program section) return -EINVAL; warnings are collected. */
-int gen_check_object(const void *data, size_t size, struct gen_check *chk, struct errmsg *err);
+/* Errors (no .BTF, unknown program section) return -EINVAL; warnings are collected. */
+int gen_check_object(const struct bk_object *o, struct gen_check *chk, struct errmsg *err);
 void gen_check_free(struct gen_check *chk);
-/* Validate .BTF and .BTF.ext (inspect/ checkers) before libbpf parses them. */
-int gen_check_untrusted(const void *data, size_t size, struct errmsg *err);
 
 /* ---- gen/elfrw.c + gen/strip.c: rewriting BPF ELF files with libelf ---- */
 #define GEN_MANIFEST_SEC ".bpfkit.manifest"
@@ -147,46 +154,26 @@ struct gen_rewrite {
 	size_t add_size;
 	const char *add_name;
 };
-/* Validate in (a BPF ELF), rewrite it as asked into out_path atomically. */
-int gen_elf_rewrite(const void *in, size_t in_size, const struct gen_rewrite *rw,
+/* Rewrite in as asked into out_path atomically. */
+int gen_elf_rewrite(const struct bk_object *in, const struct gen_rewrite *rw,
 		    const char *out_path, mode_t mode, struct errmsg *err);
-/* strip IN to OUT (OUT may equal IN); sizes before and after. */
-int gen_strip(const char *in, const char *out, size_t *before, size_t *after,
-	      struct errmsg *err);
+/* strip in to out (which may be in's own path: its mode and symlink are kept); *after is
+ * the size written. */
+int gen_strip(const struct bk_object *in, const char *out, size_t *after, struct errmsg *err);
 
-/* Internal: a validated BPF ELF (ELF64, EM_BPF, ET_REL) over a private copy of data. */
-struct gen_elf {
-	struct Elf *elf;
-	void *copy;
-	size_t shnum;
-	size_t shstrndx;
-};
-int gen_elf_open(struct gen_elf *e, const void *data, size_t size, struct errmsg *err);
-void gen_elf_close(struct gen_elf *e);
-/* Name of section i, or NULL when out of range or unnamed. */
-const char *gen_elf_secname(const struct gen_elf *e, size_t i);
-
-/* SHA-256 of the loadable content (see gen/elfrw.c for the exact definition). */
-int gen_content_hash(const void *data, size_t size, char hex[65], struct errmsg *err);
-/* The bytes of section name (NULL when absent). Pointer into data. */
-int gen_find_section(const void *data, size_t size, const char *name, const void **sec,
-		     size_t *sec_size, struct errmsg *err);
+/* SHA-256 of the loadable content (gen/package.c has the exact, persisted definition). */
+int gen_content_hash(const struct bk_object *o, char hex[65], struct errmsg *err);
 
 /* ---- gen/skeleton.c ---- */
 /* Default skeleton name for an object path: basename, ".o" removed, non-identifier -> '_'. */
 void gen_skel_name(const char *path, char *name, size_t size);
-int gen_skeleton(const void *data, size_t size, const char *name, FILE *f, struct errmsg *err);
-/* bpf_object__open_mem() without libbpf's INFO lines (quiet about the manifest section). */
-struct bpf_object;
-struct bpf_object_open_opts;
-struct bpf_object *gen_bpf_open_mem(const void *data, size_t size,
-				    const struct bpf_object_open_opts *opts);
-/* The skeleton of the object file at obj_path as malloc'ed text (name NULL: default). */
-int gen_skeleton_file(const char *obj_path, const char *name, char **text, size_t *len,
+int gen_skeleton(struct bk_object *o, const char *name, FILE *f, struct errmsg *err);
+/* The skeleton as malloc'ed text (name NULL: from the object's file name). */
+int gen_skeleton_text(struct bk_object *o, const char *name, char **text, size_t *len,
 		      struct errmsg *err);
 
 /* ---- gen/link.c ---- */
-int gen_link(const char *out, const char *const *in, int n_in, struct errmsg *err);
+int gen_link(const char *out, struct bk_object *const *in, int n_in, struct errmsg *err);
 
 /* ---- gen/package.c ---- */
 struct gen_attach {
@@ -201,9 +188,9 @@ struct gen_package_opts {
 	const char *oci_dir;			/* also write an OCI image layout here */
 };
 /* Build the manifest (cJSON text, malloc'ed) for an object, with its content hash. */
-int gen_manifest(const void *data, size_t size, const struct gen_package_opts *o,
-		 char **json, struct errmsg *err);
-int gen_package(const char *in, const char *out, const struct gen_package_opts *o,
+int gen_manifest(struct bk_object *obj, const struct gen_package_opts *o, char **json,
+		 struct errmsg *err);
+int gen_package(struct bk_object *in, const char *out, const struct gen_package_opts *o,
 		struct errmsg *err);
 struct gen_verify {
 	char sha256[65];
@@ -213,9 +200,9 @@ struct gen_verify {
 	char problem[256];		/* first mismatch, when !manifest_ok */
 	char *manifest;			/* the manifest text (malloc'ed) */
 };
-int gen_package_verify(const char *path, struct gen_verify *v, struct errmsg *err);
+int gen_package_verify(struct bk_object *obj, struct gen_verify *v, struct errmsg *err);
 /* The manifest text of an object, or NULL (returns 0) when it has none. */
-int gen_manifest_read(const void *data, size_t size, char **json, struct errmsg *err);
+int gen_manifest_read(const struct bk_object *obj, char **json, struct errmsg *err);
 int gen_oci_write(const char *dir, const void *obj, size_t obj_size, const char *name,
 		  const char *manifest_json, struct errmsg *err);
 

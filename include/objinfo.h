@@ -35,8 +35,9 @@ struct bk_objinfo {
 	struct bk_map *maps;
 };
 
-/* e must come from bk_elf_open*(): libbpf only ever sees a validated object. */
-int bk_objinfo_load(const struct bk_elf *e, struct bk_objinfo *out, struct errmsg *err);
+/* From libbpf's view of an object (bk_object_info() caches it per object). */
+struct bpf_object;
+int bk_objinfo_fill(struct bpf_object *obj, struct bk_objinfo *out, struct errmsg *err);
 void bk_objinfo_free(struct bk_objinfo *info);
 
 #endif

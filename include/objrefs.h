@@ -15,9 +15,6 @@
 
 struct btf;
 
-/* The object's .BTF, or *out = NULL when it has none. */
-int bk_btf_load(const struct bk_elf *e, struct btf **out, struct errmsg *err);
-
 /* A C spelling of type id: "struct counter_key", "const volatile __u32", "char[4]", "void *". */
 void bk_btf_type_str(const struct btf *btf, uint32_t id, char *buf, size_t len);
 

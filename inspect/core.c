@@ -24,6 +24,7 @@
 #include <bpf/btf.h>
 #include <linux/bpf.h>
 
+#include "btf_view.h"
 #include "core.h"
 #include "errmsg.h"
 
@@ -641,78 +642,9 @@ int core_target_new(const struct btf *btf, struct core_target **out, struct errm
 	return 0;
 }
 
-#define TARGET_MAX_SIZE	(1u << 30)
-
-static int read_file(const char *path, uint8_t **data, size_t *size, struct errmsg *err)
+int core_btf_load(const char *path, struct bk_btf *out, struct errmsg *err)
 {
-	FILE *f = fopen(path, "rb");
-	long len;
-	int ret = 0;
-
-	*data = NULL;
-	if (!f)
-		return errmsg_set(err, -errno, "%s: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		ret = errmsg_set(err, -EINVAL, "%s: cannot read (not a regular file?)", path);
-		goto out;
-	}
-	if ((unsigned long)len > TARGET_MAX_SIZE) {
-		ret = errmsg_set(err, -EFBIG, "%s: %ld bytes is too large for a BTF file", path, len);
-		goto out;
-	}
-	*data = malloc(len ? len : 1);
-	if (!*data) {
-		ret = errmsg_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	if (fread(*data, 1, len, f) != (size_t)len) {
-		free(*data);
-		*data = NULL;
-		ret = errmsg_set(err, -EIO, "%s: short read", path);
-		goto out;
-	}
-	*size = len;
-out:
-	fclose(f);
-	return ret;
-}
-
-int core_btf_load(const char *path, struct btf **out, struct errmsg *err)
-{
-	uint8_t *data = NULL;
-	size_t size = 0;
-	int ret;
-
-	*out = NULL;
-	if (!path) {
-		*out = btf__load_vmlinux_btf();
-		if (!*out)
-			return errmsg_set(err, errno ? -errno : -ENOENT,
-					  "kernel BTF not available (/sys/kernel/btf/vmlinux): %s",
-					  strerror(errno ? errno : ENOENT));
-		return 0;
-	}
-	ret = read_file(path, &data, &size, err);
-	if (ret)
-		return ret;
-	if (size >= 4 && !memcmp(data, "\x7f" "ELF", 4)) {
-		*out = btf__parse_elf(path, NULL);
-		if (!*out)
-			ret = errmsg_set(err, errno ? -errno : -EINVAL, "%s: no usable .BTF section: %s",
-					 path, strerror(errno ? errno : EINVAL));
-	} else if (size >= 2 && data[0] == 0x9f && data[1] == 0xeb) {
-		ret = bext_btf_new(data, size, out, err);
-		if (ret) {
-			char msg[sizeof(err->msg)];
-
-			memcpy(msg, err->msg, sizeof(msg));
-			errmsg_set(err, ret, "%s: %s", path, msg);
-		}
-	} else {
-		ret = errmsg_set(err, -EINVAL, "%s: neither raw BTF nor an ELF object", path);
-	}
-	free(data);
-	return ret;
+	return bk_btf__open(out, path ? path : BK_BTF_KERNEL_PATH, NULL, err);
 }
 
 void core_target_free(struct core_target *t)

@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* ELF reading with every offset, size and index checked before use. */
 #include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "elfread.h"
 
@@ -15,51 +12,11 @@
 #define EM_BPF 247
 #endif
 
-#define MAX_OBJECT_SIZE (1ull << 30)
-
-static int read_file(const char *path, void **buf, size_t *size, struct errmsg *err)
-{
-	struct stat st;
-	size_t done = 0;
-	int fd, ret = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errmsg_set(err, -errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st)) {
-		ret = errmsg_set(err, -errno, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = errmsg_set(err, -EINVAL, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((unsigned long long)st.st_size > MAX_OBJECT_SIZE) {
-		ret = errmsg_set(err, -EFBIG, "%s: too large for a BPF object (%lld bytes)", path,
-				 (long long)st.st_size);
-		goto out;
-	}
-	*buf = malloc(st.st_size ? st.st_size : 1);
-	if (!*buf) {
-		ret = errmsg_set(err, -ENOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, (char *)*buf + done, st.st_size - done);
-
-		if (n <= 0) {
-			ret = errmsg_set(err, n ? -errno : -EIO, "%s: read failed", path);
-			free(*buf);
-			*buf = NULL;
-			goto out;
-		}
-		done += n;
-	}
-	*size = done;
-out:
-	close(fd);
-	return ret;
-}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HOST_DATA ELFDATA2LSB
+#else
+#define HOST_DATA ELFDATA2MSB
+#endif
 
 static int check_header(struct bk_elf *e, struct errmsg *err)
 {
@@ -74,6 +31,11 @@ static int check_header(struct bk_elf *e, struct errmsg *err)
 	if (e->size < sizeof(Elf64_Ehdr))
 		return errmsg_set(err, -ENOEXEC, "%s: truncated ELF header (%zu bytes)", e->path,
 				  e->size);
+	/* libelf would convert the other byte order in place, libbpf 1.1 refuses it: one rule */
+	if (id[EI_DATA] != HOST_DATA)
+		return errmsg_set(err, -ENOEXEC, "%s: %s BPF object: bpfkit reads objects in this machine's byte order only (compile with -target bpf)",
+				  e->path, id[EI_DATA] == ELFDATA2MSB ? "big-endian" :
+				  id[EI_DATA] == ELFDATA2LSB ? "little-endian" : "unknown byte order");
 	e->elf = elf_memory(e->buf, e->size);
 	if (!e->elf || !gelf_getehdr(e->elf, &eh))
 		return errmsg_set(err, -ENOEXEC, "%s: malformed ELF header: %s", e->path,
@@ -85,6 +47,11 @@ static int check_header(struct bk_elf *e, struct errmsg *err)
 	if (eh.e_machine != EM_BPF)
 		return errmsg_set(err, -ENOEXEC, "%s: not a BPF object (machine %u, want EM_BPF %u)",
 				  e->path, eh.e_machine, EM_BPF);
+	if (eh.e_version != EV_CURRENT || eh.e_ehsize != sizeof(Elf64_Ehdr) ||
+	    eh.e_shentsize != sizeof(Elf64_Shdr))
+		return errmsg_set(err, -ENOEXEC, "%s: ELF header: version %u, header size %u, section header size %u (want %u, %zu, %zu)",
+				  e->path, eh.e_version, eh.e_ehsize, eh.e_shentsize, EV_CURRENT,
+				  sizeof(Elf64_Ehdr), sizeof(Elf64_Shdr));
 	if (eh.e_shoff > e->size || eh.e_shnum > (e->size - eh.e_shoff) / sizeof(Elf64_Shdr))
 		return errmsg_set(err, -ENOEXEC, "%s: section header table runs past the end of the file (truncated?)",
 				  e->path);
@@ -253,6 +220,7 @@ static int parse(struct bk_elf *e, struct errmsg *err)
 		return errmsg_set(err, -ENOEXEC, "%s: section count %zu or name table index %zu is out of range",
 				  e->path, shnum, shstrndx);
 	e->nr_sections = shnum;
+	e->shstrndx = shstrndx;
 	e->sections = calloc(shnum ? shnum : 1, sizeof(*e->sections));
 	if (!e->sections)
 		return errmsg_set(err, -ENOMEM, "out of memory");
@@ -268,13 +236,19 @@ static int parse(struct bk_elf *e, struct errmsg *err)
 	return ret ? ret : check_instructions(e, err);
 }
 
-static int open_common(struct bk_elf *e, struct bk_elf **out, struct errmsg *err)
+int bk_elf_open_mem(const void *buf, size_t size, const char *name, struct bk_elf **out,
+		    struct errmsg *err)
 {
-	int ret = e->path ? parse(e, err) : errmsg_set(err, -ENOMEM, "out of memory");
+	struct bk_elf *e = calloc(1, sizeof(*e));
+	int ret;
 
-	if (!ret)	/* once, here: whatever reads the object next may hand it to libbpf */
-		ret = bk_elf_check_btf(e, err);
-
+	*out = NULL;
+	if (!e)
+		return errmsg_set(err, -ENOMEM, "out of memory");
+	e->buf = (void *)buf;
+	e->size = size;
+	e->path = strdup(name);
+	ret = e->path ? parse(e, err) : errmsg_set(err, -ENOMEM, "out of memory");
 	if (ret) {
 		bk_elf_close(e);
 		return ret;
@@ -283,46 +257,12 @@ static int open_common(struct bk_elf *e, struct bk_elf **out, struct errmsg *err
 	return 0;
 }
 
-int bk_elf_open(const char *path, struct bk_elf **out, struct errmsg *err)
-{
-	struct bk_elf *e = calloc(1, sizeof(*e));
-	int ret;
-
-	*out = NULL;
-	if (!e)
-		return errmsg_set(err, -ENOMEM, "out of memory");
-	ret = read_file(path, &e->buf, &e->size, err);
-	if (ret) {
-		free(e);
-		return ret;
-	}
-	e->path = strdup(path);
-	return open_common(e, out, err);
-}
-
-int bk_elf_open_mem(const void *buf, size_t size, const char *name, struct bk_elf **out,
-		    struct errmsg *err)
-{
-	struct bk_elf *e = calloc(1, sizeof(*e));
-
-	*out = NULL;
-	if (!e)
-		return errmsg_set(err, -ENOMEM, "out of memory");
-	e->buf = (void *)buf;
-	e->size = size;
-	e->borrowed = true;
-	e->path = strdup(name);
-	return open_common(e, out, err);
-}
-
 void bk_elf_close(struct bk_elf *e)
 {
 	if (!e)
 		return;
 	if (e->elf)
 		elf_end(e->elf);
-	if (!e->borrowed)
-		free(e->buf);
 	free(e->sections);
 	free(e->symbols);
 	free(e->path);

@@ -29,21 +29,6 @@ static char *attach_target(const char *section)
 	return slash && slash[1] ? strdup(slash + 1) : NULL;
 }
 
-/* libbpf's own choice for files: the base name without ".o"/".bpf.o"; "@x" -> "x". */
-static void object_name(const char *path, char *buf, size_t len)
-{
-	const char *base = strrchr(path, '/');
-	char *dot;
-
-	base = base ? base + 1 : path[0] == '@' ? path + 1 : path;
-	snprintf(buf, len, "%s", base);
-	dot = strstr(buf, ".bpf.o");
-	if (!dot)
-		dot = strstr(buf, ".o");
-	if (dot && dot != buf)
-		*dot = '\0';
-}
-
 static int fill_prog(struct bk_prog *p, const struct bpf_program *prog)
 {
 	enum bpf_attach_type at = bpf_program__expected_attach_type(prog);
@@ -78,23 +63,14 @@ static void fill_map(struct bk_map *m, const struct bpf_map *map, const struct b
 	m->inner_map = inner ? strdup(bpf_map__name(inner)) : NULL;
 }
 
-int bk_objinfo_load(const struct bk_elf *e, struct bk_objinfo *out, struct errmsg *err)
+int bk_objinfo_fill(struct bpf_object *obj, struct bk_objinfo *out, struct errmsg *err)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
-	char name[64];
-	struct bpf_object *obj;
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	size_t n;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
-	object_name(e->path, name, sizeof(name));
-	opts.object_name = name;
-	obj = bpf_object__open_mem(e->buf, e->size, &opts);
-	if (!obj)
-		return errmsg_set(err, -errno, "%s: libbpf cannot open it: %s", e->path,
-				  strerror(errno));
 	n = 0;
 	bpf_object__for_each_program(prog, obj)
 		n++;
@@ -109,7 +85,6 @@ int bk_objinfo_load(const struct bk_elf *e, struct bk_objinfo *out, struct errms
 	bpf_object__for_each_map(map, obj)
 		if (out->maps)
 			fill_map(&out->maps[out->nr_maps++], map, bpf_object__btf(obj));
-	bpf_object__close(obj);
 	if (!out->progs || !out->maps || ret) {
 		bk_objinfo_free(out);
 		return errmsg_set(err, -ENOMEM, "out of memory");

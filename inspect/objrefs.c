@@ -12,22 +12,6 @@
 
 #define MAX_TYPE_DEPTH 32
 
-int bk_btf_load(const struct bk_elf *e, struct btf **out, struct errmsg *err)
-{
-	const struct bk_section *s = bk_elf_section(e, ".BTF");
-	struct btf *btf;
-
-	*out = NULL;
-	if (!s || !s->data)
-		return 0;
-	btf = btf__new(s->data, s->size);
-	if (!btf)
-		return errmsg_set(err, -errno, "%s: .BTF is not valid BTF: %s", e->path,
-				  strerror(errno));
-	*out = btf;
-	return 0;
-}
-
 static const char *name_of(const struct btf *btf, const struct btf_type *t)
 {
 	const char *n = btf__name_by_offset(btf, t->name_off);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The gate between untrusted objects and libbpf: BTF and .BTF.ext are checked first. */
+/* CO-RE records: what libbpf 1.1 parses without checks of its own beyond the syntax. */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
@@ -9,20 +9,7 @@
 #include <bpf/btf.h>
 
 #include "btf_ext.h"
-#include "btf_view.h"
 #include "elfread.h"
-
-/* Prefix a module's message with the file and (unless it names it) the section. */
-static int reword(struct errmsg *err, int ret, const char *path, const char *section)
-{
-	char msg[sizeof(err->msg)];
-	size_t n = strlen(section);
-
-	snprintf(msg, sizeof(msg), "%s", err->msg);
-	if (!strncmp(msg, section, n) && msg[n] == ':')
-		return errmsg_set(err, ret, "%s: %s", path, msg);
-	return errmsg_set(err, ret, "%s: %s: %s", path, section, msg);
-}
 
 /* "0:2:1": what libbpf parses with no checks of its own beyond the syntax. */
 static bool access_str_valid(const char *s)
@@ -40,7 +27,7 @@ static bool access_str_valid(const char *s)
 	return digit;
 }
 
-static int check_core_relos(const struct bext *ext, const char *path, struct errmsg *err)
+int bk_check_core_relos(const struct bext *ext, const char *path, struct errmsg *err)
 {
 	for (size_t i = 0; i < ext->nr_secs; i++) {
 		const struct bext_sec *sec = &ext->secs[i];
@@ -57,38 +44,4 @@ static int check_core_relos(const struct bext *ext, const char *path, struct err
 		}
 	}
 	return 0;
-}
-
-int bk_elf_check_btf(const struct bk_elf *e, struct errmsg *err)
-{
-	const struct bk_section *btf_sec = bk_elf_section(e, ".BTF");
-	const struct bk_section *ext_sec = bk_elf_section(e, ".BTF.ext");
-	struct bk_btf checked;
-	struct btf *btf = NULL;
-	struct bext *ext = NULL;
-	int ret;
-
-	if (!btf_sec || !btf_sec->data) {
-		if (ext_sec)
-			return errmsg_set(err, -EINVAL, "%s: .BTF.ext without .BTF", e->path);
-		return 0;
-	}
-	ret = bext_btf_new(btf_sec->data, btf_sec->size, &btf, err);
-	if (ret)
-		return reword(err, ret, e->path, ".BTF");
-	ret = bk_btf__adopt(&checked, btf, NULL, err);	/* owns btf from here */
-	if (ret) {
-		bk_btf__close(&checked);
-		return reword(err, ret, e->path, ".BTF");
-	}
-	if (ext_sec && ext_sec->data) {
-		ret = bext_parse(ext_sec->data, ext_sec->size, checked.btf, &ext, err);
-		if (ret)
-			reword(err, ret, e->path, ".BTF.ext");
-		else
-			ret = check_core_relos(ext, e->path, err);
-		bext_free(ext);
-	}
-	bk_btf__close(&checked);
-	return ret;
 }

@@ -147,6 +147,22 @@ def elf_empty(o): del o.d[:]
 
 
 @m
+def elf_big_endian(o): o.d[5] = 2          # EI_DATA: the other byte order
+
+
+@m
+def elf_version_bad(o): struct.pack_into("<I", o.d, 0x14, 0)
+
+
+@m
+def elf_ehsize_bad(o): struct.pack_into("<H", o.d, 0x34, 52)
+
+
+@m
+def elf_shentsize_bad(o): struct.pack_into("<H", o.d, 0x3A, 40)
+
+
+@m
 def elf_header_cut(o): del o.d[63:]
 
 

@@ -11,7 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "elfread.h"
-#include "objinfo.h"
+#include "object.h"
 #include "objrefs.h"
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -21,34 +21,30 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const struct bext_object *code;
+	const struct bk_objinfo *info;
 	struct errmsg err = { 0 };
-	struct bk_objinfo info;
 	struct bk_global *g = NULL;
 	struct bk_btf_stats st;
-	struct bk_elf *e = NULL;
-	struct btf *btf = NULL;
-	void *copy = malloc(size ? size : 1);
+	struct bk_object *o = NULL;
 	size_t n;
 
 	libbpf_set_print(quiet);
-	memcpy(copy, data, size);
-	if (bk_elf_open_mem(copy, size, "fuzz.o", &e, &err) == 0) {
-		if (bk_btf_load(e, &btf, &err) == 0) {
-			bk_globals(e, btf, &g, &n, &err);
-			free(g);
-			bk_btf_stats(e, btf, &st, &err);
-		}
-		if (bk_objinfo_load(e, &info, &err) == 0) {
-			for (size_t i = 0; i < info.nr_progs; i++) {
-				struct bk_prog_refs refs;
-
-				bk_prog_refs(e, info.progs[i].section, info.progs[i].name, &refs, &err);
-			}
-			bk_objinfo_free(&info);
-		}
-		btf__free(btf);
-		bk_elf_close(e);
+	if (bk_object_open_mem(data, size, "fuzz.o", &o, &err))
+		return 0;
+	if (bk_object_btf(o)) {
+		bk_globals(o->elf, bk_object_btf(o), &g, &n, &err);
+		free(g);
+		bk_btf_stats(o->elf, bk_object_btf(o), &st, &err);
 	}
-	free(copy);
+	bk_object_code(o, &code, &err);
+	if (bk_object_info(o, &info, &err) == 0) {
+		for (size_t i = 0; i < info->nr_progs; i++) {
+			struct bk_prog_refs refs;
+
+			bk_prog_refs(o->elf, info->progs[i].section, info->progs[i].name, &refs, &err);
+		}
+	}
+	bk_object_close(o);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 
 #include "btf_ext.h"
+#include "object.h"
 #include "errmsg.h"
 #include "unit.h"
 
@@ -109,16 +110,18 @@ static char *run(const char *cmd)
 static void test_fixture(const char *obj_path)
 {
 	struct errmsg err = { 0 };
+	struct bk_object *bo = NULL;
 	struct bext_object obj;
 	const struct bext_sec *sec;
 	char cmd[4200], want[256], *out;
 	size_t i;
 	int ret;
 
-	ret = bext_object_open(obj_path, &obj, &err);
+	ret = bk_object_open(obj_path, &bo, &err);	/* the production path: the object gate */
 	CHECK(ret == 0, "open %s: %s", obj_path, err.msg);
 	if (ret)
 		return;
+	obj = bo->code;
 	CHECK(obj.ext != NULL, "fixture has a .BTF.ext");
 	if (!obj.ext)
 		goto out;
@@ -200,7 +203,7 @@ static void test_fixture(const char *obj_path)
 		      l->line_num, l->line, line);
 	}
 out:
-	bext_object_close(&obj);
+	bk_object_close(bo);
 }
 
 /* Corrupt a copy of the fixture's .BTF.ext with fn, expect an error containing want. */
@@ -381,7 +384,7 @@ int main(int argc, char **argv)
 	struct blob raw = { 0 }, ext = { 0 };
 	struct errmsg err = { 0 };
 	struct btf *btf = NULL;
-	struct bext_object obj;
+	struct bk_object *bo = NULL;
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/core.bpf.o", dir);
@@ -398,10 +401,10 @@ int main(int argc, char **argv)
 		CHECK(0, "fixture sections unreadable: %s", err.msg);
 	}
 
-	CHECK(bext_object_open("/nonexistent/x.bpf.o", &obj, &err) == -ENOENT, "missing file");
+	CHECK(bk_object_open("/nonexistent/x.bpf.o", &bo, &err) == -ENOENT, "missing file");
 	CHECK(strstr(err.msg, "/nonexistent/x.bpf.o") != NULL, "message names the file: %s",
 	      err.msg);
-	CHECK(bext_object_open("/etc/hostname", &obj, &err) < 0, "not ELF");
+	CHECK(bk_object_open("/etc/hostname", &bo, &err) < 0 && !bo, "not ELF");
 
 	btf__free(btf);
 	free(raw.data);

@@ -20,6 +20,7 @@
 
 #include "btf_ext.h"
 #include "core.h"
+#include "object.h"
 #include "errmsg.h"
 #include "unit.h"
 
@@ -530,15 +531,15 @@ static void test_other_fixtures(const char *dir)
 		const char *name = ents[i]->d_name;
 		size_t len = strlen(name);
 		struct errmsg err = { 0 };
-		struct bext_object obj;
+		struct bk_object *bo;
 		char path[4096];
 
 		if (len > 6 && !strcmp(name + len - 6, ".bpf.o") && strcmp(name, "core.bpf.o")) {
 			snprintf(path, sizeof(path), "%s/%s", dir, name);
-			if (!bext_object_open(path, &obj, &err)) {
-				if (obj.ext && obj.ext->nr_relos)
-					test_libbpf_log(path, &obj, false);
-				bext_object_close(&obj);
+			if (!bk_object_open(path, &bo, &err)) {
+				if (bo->code.ext && bo->code.ext->nr_relos)
+					test_libbpf_log(path, &bo->code, false);
+				bk_object_close(bo);
 			}
 		}
 		free(ents[i]);
@@ -550,20 +551,22 @@ int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "build/fixtures";
 	struct errmsg err = { 0 };
+	struct bk_object *bo = NULL;
 	struct bext_object obj;
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/core.bpf.o", dir);
-	if (bext_object_open(path, &obj, &err) || !obj.ext || !obj.ext->nr_secs) {
+	if (bk_object_open(path, &bo, &err) || !bo->code.ext || !bo->code.ext->nr_secs) {
 		CHECK(0, "open %s: %s", path, err.msg);
 		UNIT_DONE();
 	}
+	obj = bo->code;
 	test_local(&obj);
 	test_malformed(&obj);
 	test_kernel(&obj);
 	test_synthetic(&obj);
 	test_libbpf_log(path, &obj, true);
-	bext_object_close(&obj);
+	bk_object_close(bo);
 	test_other_fixtures(dir);
 	UNIT_DONE();
 }

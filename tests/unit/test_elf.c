@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "elfread.h"
-#include "objinfo.h"
+#include "object.h"
 #include "unit.h"
 
 static char fixture[4096];
@@ -65,15 +65,15 @@ static size_t find_section(void *buf, uint32_t type, const char *prefix)
 static void expect_bad(const char *what, void *buf, size_t size, const char *want)
 {
 	struct errmsg err = { 0 };
-	struct bk_elf *e = NULL;
-	int ret = bk_elf_open_mem(buf, size, "bad.o", &e, &err);
+	struct bk_object *o = NULL;
+	int ret = bk_object_open_mem(buf, size, "bad.o", &o, &err);
 
 	CHECK(ret < 0, "%s: opened without error", what);
-	CHECK(e == NULL, "%s: object returned on error", what);
+	CHECK(o == NULL, "%s: object returned on error", what);
 	CHECK(strstr(err.msg, want) != NULL, "%s: message '%s' lacks '%s'", what, err.msg, want);
 	CHECK(strstr(err.msg, "bad.o") != NULL || ret == -ENOMEM, "%s: message '%s' does not name the file",
 	      what, err.msg);
-	bk_elf_close(e);
+	bk_object_close(o);
 }
 
 typedef void (*mutator)(void *buf, size_t *size);
@@ -176,14 +176,16 @@ static const struct {
 static void test_fixture(const char *path)
 {
 	struct errmsg err = { 0 };
-	struct bk_objinfo info;
-	struct bk_elf *e = NULL;
+	const struct bk_objinfo *ip = NULL;
+	struct bk_object *o = NULL;
 	const struct bk_section *s;
+	const struct bk_elf *e;
 	bool found = false;
 
-	CHECK(bk_elf_open(path, &e, &err) == 0, "open %s: %s", path, err.msg);
-	if (!e)
+	CHECK(bk_object_open(path, &o, &err) == 0, "open %s: %s", path, err.msg);
+	if (!o)
 		return;
+	e = o->elf;
 	CHECK(e->machine == 247, "machine %u", e->machine);
 	s = bk_elf_section(e, ".BTF");
 	CHECK(s && s->size > 24 && s->data, "no .BTF");
@@ -194,18 +196,22 @@ static void test_fixture(const char *path)
 			found = e->symbols[i].type == STT_FUNC && !strcmp(e->symbols[i].section, ".text");
 	CHECK(found, "symbol 'bump' (FUNC in .text) not found");
 
-	CHECK(bk_objinfo_load(e, &info, &err) == 0, "objinfo: %s", err.msg);
-	CHECK(info.nr_progs == 3, "%zu programs", info.nr_progs);
-	if (info.nr_progs == 3) {
-		CHECK_STR(info.progs[0].name, "count_exec");
-		CHECK_STR(info.progs[0].type, "tracepoint");
-		CHECK_STR(info.progs[0].attach_target, "syscalls/sys_enter_execve");
-		CHECK_STR(info.progs[1].type, "xdp");
-		CHECK(info.progs[1].attach_target == NULL, "xdp has no target");
-		CHECK_STR(info.progs[2].type, "raw_tracepoint");
+	CHECK(bk_object_info(o, &ip, &err) == 0, "objinfo: %s", err.msg);
+	if (!ip) {
+		bk_object_close(o);
+		return;
 	}
-	for (size_t i = 0; i < info.nr_maps; i++) {
-		const struct bk_map *m = &info.maps[i];
+	CHECK(ip->nr_progs == 3, "%zu programs", ip->nr_progs);
+	if (ip->nr_progs == 3) {
+		CHECK_STR(ip->progs[0].name, "count_exec");
+		CHECK_STR(ip->progs[0].type, "tracepoint");
+		CHECK_STR(ip->progs[0].attach_target, "syscalls/sys_enter_execve");
+		CHECK_STR(ip->progs[1].type, "xdp");
+		CHECK(ip->progs[1].attach_target == NULL, "xdp has no target");
+		CHECK_STR(ip->progs[2].type, "raw_tracepoint");
+	}
+	for (size_t i = 0; i < ip->nr_maps; i++) {
+		const struct bk_map *m = &ip->maps[i];
 
 		if (!strcmp(m->name, "exec_count"))
 			CHECK(m->key_size == 8 && m->value_size == 8 && m->max_entries == 1024 &&
@@ -215,8 +221,7 @@ static void test_fixture(const char *path)
 		if (strstr(m->name, ".rodata"))
 			CHECK(m->internal, ".rodata map not internal");
 	}
-	bk_objinfo_free(&info);
-	bk_elf_close(e);
+	bk_object_close(o);
 }
 
 /* Cut the object at many lengths: every one must fail cleanly (or, if it opens, be sane). */
@@ -227,15 +232,15 @@ static void test_truncations(const void *orig, size_t size)
 	for (size_t n = 0; n < size; n += step) {
 		void *buf = malloc(n ? n : 1);
 		struct errmsg err = { 0 };
-		struct bk_elf *e = NULL;
+		struct bk_object *o = NULL;
 
 		memcpy(buf, orig, n);
 		tries++;
-		if (bk_elf_open_mem(buf, n, "cut.o", &e, &err) < 0) {
+		if (bk_object_open_mem(buf, n, "cut.o", &o, &err) < 0) {
 			failures++;
 			CHECK(err.msg[0] != '\0', "truncated at %zu: empty message", n);
 		}
-		bk_elf_close(e);
+		bk_object_close(o);
 		free(buf);
 	}
 	/* the section headers sit at the end: no cut can leave a loadable object */
@@ -260,27 +265,27 @@ static void test_license_unterminated(const void *orig, size_t size)
 {
 	void *buf = malloc(size);
 	struct errmsg err = { 0 };
-	struct bk_elf *e = NULL;
+	struct bk_object *o = NULL;
 	size_t lic;
 
 	memcpy(buf, orig, size);
 	lic = find_section(buf, SHT_PROGBITS, "license");
 	memset((char *)buf + shdr(buf, lic)->sh_offset, 'A', shdr(buf, lic)->sh_size);
-	CHECK(bk_elf_open_mem(buf, size, "lic.o", &e, &err) == 0, "%s", err.msg);
-	if (e)
-		CHECK(bk_elf_license(e) == NULL, "unterminated license returned");
-	bk_elf_close(e);
+	CHECK(bk_object_open_mem(buf, size, "lic.o", &o, &err) == 0, "%s", err.msg);
+	if (o)
+		CHECK(bk_elf_license(o->elf) == NULL, "unterminated license returned");
+	bk_object_close(o);
 	free(buf);
 }
 
 static void test_open_errors(void)
 {
 	struct errmsg err = { 0 };
-	struct bk_elf *e = NULL;
+	struct bk_object *o = NULL;
 
-	CHECK(bk_elf_open("/nonexistent/x.o", &e, &err) == -ENOENT, "%s", err.msg);
+	CHECK(bk_object_open("/nonexistent/x.o", &o, &err) == -ENOENT, "%s", err.msg);
 	CHECK_STR(err.msg, "/nonexistent/x.o: No such file or directory");
-	CHECK(bk_elf_open("/tmp", &e, &err) < 0, "directory opened");
+	CHECK(bk_object_open("/tmp", &o, &err) < 0, "directory opened");
 	CHECK(strstr(err.msg, "not a regular file") != NULL, "%s", err.msg);
 }
 
