@@ -218,7 +218,7 @@ static int core_check(struct cli_ctx *ctx, int argc, char **argv)
 		ret = cli_error(ctx, "out of memory");
 	if (!ret)
 		ret = cli_open_object(ctx, argv[optind], &obj);
-	if (!ret && bk_object_code(obj, &code, &err))
+	if (!ret && bk_object_ext(obj, &code, &err))
 		ret = cli_errmsg(ctx, &err);
 	for (i = 0; !ret && i < c.nr; i++) {
 		if (run_target(code, &c.targets[i]))

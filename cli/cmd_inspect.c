@@ -113,13 +113,13 @@ static void show_symbols(struct cli_ctx *ctx, const struct bk_elf *e)
 	out_list_end(ctx->out);
 }
 
-static void show_prog_refs(struct cli_ctx *ctx, const struct bk_elf *e,
+static void show_prog_refs(struct cli_ctx *ctx, const struct bk_code *code,
 			   const struct bk_prog *p)
 {
 	struct bk_prog_refs refs;
 	struct errmsg err = { 0 };
 
-	if (bk_prog_refs(e, p->section, p->name, &refs, &err))
+	if (!code || bk_prog_refs(code, p->section, p->name, &refs, &err))
 		memset(&refs, 0, sizeof(refs));
 	out_list_begin(ctx->out, "subprograms", NULL);
 	for (size_t i = 0; i < refs.nr_subprogs; i++)
@@ -130,11 +130,16 @@ static void show_prog_refs(struct cli_ctx *ctx, const struct bk_elf *e,
 		out_str(ctx->out, NULL, NULL, refs.maps[i]);
 	out_list_end(ctx->out);
 	out_bool(ctx->out, "tail_call", "TAIL CALL", refs.tail_call);
+	bk_prog_refs_free(&refs);
 }
 
-static void show_programs(struct cli_ctx *ctx, const struct bk_elf *e,
+static void show_programs(struct cli_ctx *ctx, struct bk_object *o,
 			  const struct bk_objinfo *info)
 {
+	struct bk_code *code = NULL;
+
+	if (bk_object_code(o, &code, NULL))
+		code = NULL;
 	out_list_begin(ctx->out, "programs", "Programs");
 	for (size_t i = 0; i < info->nr_progs; i++) {
 		const struct bk_prog *p = &info->progs[i];
@@ -147,7 +152,7 @@ static void show_programs(struct cli_ctx *ctx, const struct bk_elf *e,
 		out_str(ctx->out, "attach_target", "TARGET", p->attach_target);
 		out_u64(ctx->out, "insn_cnt", "INSNS", p->insn_cnt);
 		out_u64(ctx->out, "bytes", NULL, p->insn_cnt * 8);
-		show_prog_refs(ctx, e, p);
+		show_prog_refs(ctx, code, p);
 		out_object_end(ctx->out);
 	}
 	out_list_end(ctx->out);
@@ -266,7 +271,7 @@ static int show(struct cli_ctx *ctx, struct bk_object *o, const struct inspect_o
 		ret = show_manifest(ctx, o);
 	}
 	if (v & V_PROGRAMS)
-		show_programs(ctx, e, info);
+		show_programs(ctx, o, info);
 	if (v & V_MAPS)
 		show_maps(ctx, info);
 	if (!ret && (v & V_GLOBALS))

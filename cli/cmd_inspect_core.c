@@ -81,7 +81,7 @@ int inspect_view_core(struct cli_ctx *ctx, struct bk_object *o, const char *targ
 	int ret;
 
 	/* an object without .BTF has no relocations to show: an empty list, not an error */
-	bk_object_code(o, &code, &err);
+	bk_object_ext(o, &code, &err);
 	ret = open_target(ctx, target_btf, kernel, &tbtf, &tg);
 	if (ret)
 		goto out;
@@ -156,7 +156,7 @@ int inspect_view_lines(struct cli_ctx *ctx, struct bk_object *o)
 {
 	const struct bext_object *code;
 
-	bk_object_code(o, &code, NULL);	/* no .BTF: no line info, empty lists */
+	bk_object_ext(o, &code, NULL);	/* no .BTF: no line info, empty lists */
 	show_funcs(ctx, code->ext);
 	show_lines(ctx, code->ext);
 	return EXIT_OK;

@@ -18,6 +18,7 @@
 
 #include "btf_ext.h"
 #include "btf_view.h"
+#include "code.h"
 #include "elfread.h"
 #include "objinfo.h"
 
@@ -34,6 +35,8 @@ struct bk_object {
 	struct bext_object code;	/* .BTF (borrowed from btf) and parsed .BTF.ext */
 	struct bk_objinfo info;		/* libbpf's programs and maps, when info_done */
 	bool info_done;
+	struct bk_code code_model;	/* instructions, relocations, lines, functions */
+	bool code_done;
 	struct bpf_object *bpf;		/* opened from the same bytes, on first use */
 };
 
@@ -60,7 +63,10 @@ static inline size_t bk_object_size(const struct bk_object *o) { return o->elf->
 static inline const struct btf *bk_object_btf(const struct bk_object *o) { return o->btf.btf; }
 
 /* .BTF and .BTF.ext for the CO-RE and line-info readers; -ENOENT without .BTF. */
-int bk_object_code(struct bk_object *o, const struct bext_object **code, struct errmsg *err);
+int bk_object_ext(struct bk_object *o, const struct bext_object **code, struct errmsg *err);
+
+/* The code model (include/code.h), built on first use. */
+int bk_object_code(struct bk_object *o, struct bk_code **code, struct errmsg *err);
 
 /* Programs and maps as libbpf names and types them (cached). */
 int bk_object_info(struct bk_object *o, const struct bk_objinfo **info, struct errmsg *err);

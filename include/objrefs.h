@@ -40,17 +40,18 @@ struct bk_btf_stats {
 int bk_btf_stats(const struct bk_elf *e, const struct btf *btf, struct bk_btf_stats *st,
 		 struct errmsg *err);
 
-#define BK_MAX_REFS 64
-
 struct bk_prog_refs {
 	size_t nr_subprogs, nr_maps;
-	const char *subprogs[BK_MAX_REFS];	/* BPF-to-BPF callees, transitively */
-	const char *maps[BK_MAX_REFS];		/* maps referenced by ld_imm64 */
-	bool tail_call;				/* calls bpf_tail_call */
+	const char **subprogs;	/* BPF-to-BPF callees, transitively */
+	const char **maps;	/* maps referenced by ld_imm64 */
+	bool tail_call;		/* calls bpf_tail_call */
 };
 
-/* What program name (in section) and the subprograms it calls reference. */
-int bk_prog_refs(const struct bk_elf *e, const char *section, const char *name,
+/* What program name (in section) and the subprograms it calls reference, from the code
+ * model; bk_prog_refs_free() frees the lists. */
+struct bk_code;
+int bk_prog_refs(const struct bk_code *code, const char *section, const char *name,
 		 struct bk_prog_refs *refs, struct errmsg *err);
+void bk_prog_refs_free(struct bk_prog_refs *refs);
 
 #endif

@@ -171,6 +171,7 @@ void bk_object_close(struct bk_object *o)
 	if (!o)
 		return;
 	bpf_object__close(o->bpf);
+	bk_code_free(&o->code_model);
 	if (o->info_done)
 		bk_objinfo_free(&o->info);
 	bext_free(o->code.ext);
@@ -183,7 +184,18 @@ void bk_object_close(struct bk_object *o)
 	free(o);
 }
 
-int bk_object_code(struct bk_object *o, const struct bext_object **code, struct errmsg *err)
+int bk_object_code(struct bk_object *o, struct bk_code **code, struct errmsg *err)
+{
+	int ret = 0;
+
+	if (!o->code_done)
+		ret = bk_code_build(o->elf, o->code.ext, &o->code_model, err);
+	o->code_done = !ret;
+	*code = &o->code_model;
+	return ret;
+}
+
+int bk_object_ext(struct bk_object *o, const struct bext_object **code, struct errmsg *err)
 {
 	*code = &o->code;
 	if (!o->code.btf)

@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 #include <linux/bpf.h>
 
+#include "code.h"
 #include "objrefs.h"
 
 #define MAX_TYPE_DEPTH 32
@@ -163,100 +164,130 @@ int bk_btf_stats(const struct bk_elf *e, const struct btf *btf, struct bk_btf_st
 /* ---- program references ------------------------------------------------------------- */
 
 struct scan {
-	const struct bk_elf *e;
+	const struct bk_code *code;
 	struct bk_prog_refs *refs;
-	const struct bk_symbol *queue[BK_MAX_REFS + 1];
-	size_t nr_queue;
+	const struct bk_func **queue;	/* functions still to scan, each once */
+	const struct bk_code_sec **queue_sec;
+	size_t nr_queue, cap;
+	int err;
 };
 
-static bool add_name(const char **list, size_t *n, const char *name)
+/* Append name unless present; false when present or out of memory (sc->err set). */
+static bool add_name(struct scan *sc, const char ***list, size_t *n, const char *name)
 {
+	const char **grown;
+
 	for (size_t i = 0; i < *n; i++)
-		if (!strcmp(list[i], name))
+		if (!strcmp((*list)[i], name))
 			return false;
-	if (*n >= BK_MAX_REFS)
+	grown = realloc(*list, (*n + 1) * sizeof(**list));
+	if (!grown) {
+		sc->err = -ENOMEM;
 		return false;
-	list[(*n)++] = name;
+	}
+	*list = grown;
+	grown[(*n)++] = name;
 	return true;
 }
 
-static const struct bk_section *rel_section_for(const struct bk_elf *e, size_t target)
+static void enqueue(struct scan *sc, const struct bk_code_sec *s, const struct bk_func *f)
 {
-	for (size_t i = 1; i < e->nr_sections; i++)
-		if (e->sections[i].type == SHT_REL && e->sections[i].info == target)
-			return &e->sections[i];
+	if (sc->nr_queue == sc->cap) {
+		size_t cap = sc->cap ? sc->cap * 2 : 8;
+		const struct bk_func **q = realloc(sc->queue, cap * sizeof(*q));
+		const struct bk_code_sec **qs = q ? realloc(sc->queue_sec, cap * sizeof(*qs)) : NULL;
+
+		if (q)
+			sc->queue = q;
+		if (!q || !qs) {
+			sc->err = -ENOMEM;
+			return;
+		}
+		sc->queue_sec = qs;
+		sc->cap = cap;
+	}
+	sc->queue_sec[sc->nr_queue] = s;
+	sc->queue[sc->nr_queue++] = f;
+}
+
+/* The function starting at instruction idx of section shndx. */
+static const struct bk_func *func_at(const struct bk_code *code, size_t shndx, uint64_t idx,
+				     const struct bk_code_sec **sec)
+{
+	for (size_t i = 0; i < code->nr_secs; i++) {
+		const struct bk_code_sec *s = &code->secs[i];
+
+		if (s->sec->index != shndx)
+			continue;
+		for (size_t f = 0; f < s->nr_funcs; f++)
+			if (s->funcs[f].sym && s->funcs[f].start == idx) {
+				*sec = s;
+				return &s->funcs[f];
+			}
+	}
 	return NULL;
 }
 
-static const struct bk_symbol *func_at(const struct bk_elf *e, const char *section, uint64_t off)
-{
-	for (size_t i = 0; i < e->nr_symbols; i++)
-		if (e->symbols[i].type == STT_FUNC && e->symbols[i].section &&
-		    !strcmp(e->symbols[i].section, section) && e->symbols[i].value == off)
-			return &e->symbols[i];
-	return NULL;
-}
-
-/* The relocation's callee: a FUNC symbol, or a section symbol plus the call's imm. */
+/* A call's callee: a FUNC symbol, or a section symbol plus the call's imm. */
 static void note_call(struct scan *sc, const struct bk_symbol *sym, const struct bpf_insn *insn)
 {
-	const struct bk_symbol *callee = sym;
+	const struct bk_code_sec *s = NULL;
+	const struct bk_func *callee;
+	uint64_t idx = sym->value / 8;
 
-	if (sym->type == STT_SECTION && sym->section)
-		callee = func_at(sc->e, sym->section, ((uint64_t)(int64_t)insn->imm + 1) * 8);
-	if (callee && callee->type == STT_FUNC &&
-	    add_name(sc->refs->subprogs, &sc->refs->nr_subprogs, callee->name) &&
-	    sc->nr_queue < BK_MAX_REFS)
-		sc->queue[sc->nr_queue++] = callee;
-}
-
-static void scan_function(struct scan *sc, const struct bk_symbol *fn)
-{
-	const struct bk_section *sec = &sc->e->sections[fn->shndx];
-	const struct bk_section *rel = rel_section_for(sc->e, fn->shndx);
-	uint64_t end = fn->value + fn->size;
-
-	if (!sec->data || fn->value > sec->size || fn->size > sec->size - fn->value)
+	if (sym->type == STT_SECTION)
+		idx = (uint64_t)((int64_t)insn->imm + 1);
+	else if (sym->type != STT_FUNC)
 		return;
-	for (uint64_t off = fn->value; off + sizeof(struct bpf_insn) <= end; off += 8) {
-		struct bpf_insn insn;
+	callee = func_at(sc->code, sym->shndx, idx, &s);
+	if (callee && add_name(sc, &sc->refs->subprogs, &sc->refs->nr_subprogs, callee->name))
+		enqueue(sc, s, callee);
+}
 
-		memcpy(&insn, (const char *)sec->data + off, sizeof(insn));
-		if (insn.code == (BPF_JMP | BPF_CALL) && insn.src_reg == 0 &&
-		    insn.imm == BPF_FUNC_tail_call)
+static void scan_function(struct scan *sc, const struct bk_code_sec *s, const struct bk_func *f)
+{
+	for (size_t i = f->start; i < f->end && !sc->err; i++) {
+		const struct bpf_insn *insn = &s->insns[i];
+		const struct bk_symbol *sym = bk_code_reloc(s, i);
+
+		if (insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == 0 &&
+		    insn->imm == BPF_FUNC_tail_call)
 			sc->refs->tail_call = true;
-	}
-	for (size_t r = 0; rel && r < rel->size / sizeof(Elf64_Rel); r++) {
-		const struct bk_symbol *sym;
-		struct bpf_insn insn;
-		Elf64_Rel rec;
-
-		memcpy(&rec, (const char *)rel->data + r * sizeof(rec), sizeof(rec));
-		if (rec.r_offset < fn->value || rec.r_offset >= end ||
-		    rec.r_offset + sizeof(insn) > sec->size)
+		if (!sym)
 			continue;
-		sym = &sc->e->symbols[ELF64_R_SYM(rec.r_info)];	/* index checked at open */
-		memcpy(&insn, (const char *)sec->data + rec.r_offset, sizeof(insn));
-		if (insn.code == (BPF_JMP | BPF_CALL) && insn.src_reg == BPF_PSEUDO_CALL)
-			note_call(sc, sym, &insn);
-		else if (insn.code == (BPF_LD | BPF_IMM | BPF_DW) && sym->section &&
+		if (insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_CALL)
+			note_call(sc, sym, insn);
+		else if (insn->code == (BPF_LD | BPF_IMM | BPF_DW) && sym->section &&
 			 !strcmp(sym->section, ".maps"))
-			add_name(sc->refs->maps, &sc->refs->nr_maps, sym->name);
+			add_name(sc, &sc->refs->maps, &sc->refs->nr_maps, sym->name);
 	}
 }
 
-int bk_prog_refs(const struct bk_elf *e, const char *section, const char *name,
+int bk_prog_refs(const struct bk_code *code, const char *section, const char *name,
 		 struct bk_prog_refs *refs, struct errmsg *err)
 {
-	struct scan sc = { .e = e, .refs = refs };
-	const struct bk_symbol *fn = find_symbol(e, section, name);
+	struct scan sc = { .code = code, .refs = refs };
+	const struct bk_func *fn;
+	const struct bk_code_sec *s = bk_code_find(code, section, &fn, name);
 
 	memset(refs, 0, sizeof(*refs));
-	if (!fn)
-		return errmsg_set(err, -ENOENT, "%s: no symbol for program '%s' in %s", e->path,
-				  name, section);
-	scan_function(&sc, fn);
-	for (size_t i = 0; i < sc.nr_queue; i++)
-		scan_function(&sc, sc.queue[i]);
+	if (!s)
+		return errmsg_set(err, -ENOENT, "no code for program '%s' in %s", name, section);
+	scan_function(&sc, s, fn);
+	for (size_t i = 0; i < sc.nr_queue && !sc.err; i++)
+		scan_function(&sc, sc.queue_sec[i], sc.queue[i]);
+	free(sc.queue);
+	free(sc.queue_sec);
+	if (sc.err) {
+		bk_prog_refs_free(refs);
+		return errmsg_set(err, sc.err, "out of memory");
+	}
 	return 0;
+}
+
+void bk_prog_refs_free(struct bk_prog_refs *refs)
+{
+	free(refs->subprogs);
+	free(refs->maps);
+	memset(refs, 0, sizeof(*refs));
 }

@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct bext_object *code;
 	const struct bk_objinfo *info;
+	struct bk_code *model;
 	struct errmsg err = { 0 };
 	struct bk_global *g = NULL;
 	struct bk_btf_stats st;
@@ -37,12 +38,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(g);
 		bk_btf_stats(o->elf, bk_object_btf(o), &st, &err);
 	}
-	bk_object_code(o, &code, &err);
-	if (bk_object_info(o, &info, &err) == 0) {
+	bk_object_ext(o, &code, &err);
+	if (bk_object_info(o, &info, &err) == 0 && bk_object_code(o, &model, &err) == 0) {
 		for (size_t i = 0; i < info->nr_progs; i++) {
 			struct bk_prog_refs refs;
 
-			bk_prog_refs(o->elf, info->progs[i].section, info->progs[i].name, &refs, &err);
+			if (!bk_prog_refs(model, info->progs[i].section, info->progs[i].name, &refs,
+					  &err))
+				bk_prog_refs_free(&refs);
 		}
 	}
 	bk_object_close(o);
