@@ -94,7 +94,16 @@ void cli_list_commands(FILE *f, const struct cli_command *const *table, size_t n
 /* OBJ operand: a path, "@name" for a bundled object or "-" for standard input, opened
  * through the object model's gate (include/object.h). */
 struct bk_object;
-int cli_open_object(struct cli_ctx *ctx, const char *arg, struct bk_object **o);
+/* Defects the gate read past are warnings; then a damaged object is an error (exit 1) unless
+ * CLI_OBJ_LENIENT (inspect: show what it can, exit 1 at the end) or CLI_OBJ_FORCE (--force). */
+#define CLI_OBJ_LENIENT	(1u << 0)
+#define CLI_OBJ_FORCE	(1u << 1)
+int cli_open_object_mode(struct cli_ctx *ctx, const char *arg, unsigned int mode,
+			 struct bk_object **o);
+static inline int cli_open_object(struct cli_ctx *ctx, const char *arg, struct bk_object **o)
+{
+	return cli_open_object_mode(ctx, arg, 0, o);
+}
 
 /* Streams and large dumps: a 64 KiB stdout buffer when stdout is not a terminal (call before
  * anything is written). */

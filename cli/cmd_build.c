@@ -11,7 +11,7 @@
 
 #define MAX_LIST 32
 
-enum { OPT_ARCH = 0x100, OPT_VMLINUX, OPT_BTF, OPT_CC, OPT_STRIP, OPT_SKEL, OPT_NO_PCH };
+enum { OPT_ARCH = 0x100, OPT_VMLINUX, OPT_BTF, OPT_CC, OPT_STRIP, OPT_SKEL, OPT_NO_PCH, OPT_FORCE };
 
 /* x.bpf.o -> x.skel.h (the libbpf-tools convention); anything else: OUT.skel.h */
 static void skel_path(const char *obj, char *out, size_t size)
@@ -40,14 +40,14 @@ static int check_output(struct cli_ctx *ctx, const struct bk_object *obj, const 
 }
 
 /* Check what clang wrote (r->tmp), then put it at r->out: stripped, or renamed as is. */
-static int finish_output(struct cli_ctx *ctx, struct gen_build_result *r, bool strip,
-			 size_t *before, size_t *after)
+static int finish_output(struct cli_ctx *ctx, struct gen_build_result *r, unsigned int mode,
+			 bool strip, size_t *before, size_t *after)
 {
 	struct bk_object *obj = NULL;
 	struct errmsg err = { 0 };
 	int ret;
 
-	ret = cli_open_object(ctx, r->tmp, &obj);
+	ret = cli_open_object_mode(ctx, r->tmp, mode, &obj);
 	if (!ret) {
 		*before = bk_object_size(obj);
 		ret = check_output(ctx, obj, r->out);
@@ -62,7 +62,8 @@ static int finish_output(struct cli_ctx *ctx, struct gen_build_result *r, bool s
 }
 
 /* The skeleton of what was written (stripped or not), named after OUT. */
-static int write_skeleton(struct cli_ctx *ctx, const char *out, const char *skel_file)
+static int write_skeleton(struct cli_ctx *ctx, const char *out, unsigned int mode,
+			  const char *skel_file)
 {
 	struct bk_object *obj = NULL;
 	struct errmsg err = { 0 };
@@ -70,7 +71,7 @@ static int write_skeleton(struct cli_ctx *ctx, const char *out, const char *skel
 	size_t len;
 	int ret;
 
-	ret = cli_open_object(ctx, out, &obj);
+	ret = cli_open_object_mode(ctx, out, mode, &obj);
 	if (ret)
 		return ret;
 	ret = gen_skeleton_text(obj, NULL, &text, &len, &err);
@@ -94,6 +95,7 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
 		{ "strip", no_argument, NULL, OPT_STRIP },
 		{ "skeleton", no_argument, NULL, OPT_SKEL },
 		{ "no-pch", no_argument, NULL, OPT_NO_PCH },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ 0 }
 	};
 	const char *incs[MAX_LIST], *defs[MAX_LIST];
@@ -101,6 +103,7 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
 	struct gen_build_result r;
 	struct errmsg err = { 0 };
 	bool strip = false, skel = false;
+	unsigned int mode = 0;
 	char skel_file[4096 + 16];
 	size_t before = 0, after = 0;
 	int c, ret;
@@ -125,6 +128,7 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
 		case OPT_STRIP: strip = true; break;
 		case OPT_SKEL: skel = true; break;
 		case OPT_NO_PCH: o.no_pch = true; break;
+		case OPT_FORCE: mode = CLI_OBJ_FORCE; break;
 		case CLI_OPT_HELP: return EXIT_OK;
 		default: return EXIT_USAGE;
 		}
@@ -148,10 +152,10 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
 	if (r.status != 0)
 		return cli_error(ctx, "%s: compilation failed (clang exit status %d)", o.src,
 				 r.status);
-	ret = finish_output(ctx, &r, strip, &before, &after);
+	ret = finish_output(ctx, &r, mode, strip, &before, &after);
 	if (!ret && skel) {
 		skel_path(r.out, skel_file, sizeof(skel_file));
-		ret = write_skeleton(ctx, r.out, skel_file);
+		ret = write_skeleton(ctx, r.out, mode, skel_file);
 	}
 	if (ret)
 		return ret;
@@ -183,6 +187,7 @@ const struct cli_command cmd_build_def = {
 	"build", cmd_build, NULL, "compile a BPF C program into a checked object",
 	"Usage: bpfkit build SRC.bpf.c [-o OUT] [-I DIR] [-D NAME[=V]] [--arch ARCH]\n"
 	"                    [--vmlinux FILE | --btf FILE] [--cc CLANG] [--strip] [--skeleton]\n"
+	"                    [--no-pch] [--force]\n"
 	"\n"
 	"Runs clang -target bpf -g -O2 -D__TARGET_ARCH_<arch> with a vmlinux.h generated from\n"
 	"the running kernel's BTF (or --btf FILE) on the include path, cached by the BTF's\n"
@@ -201,6 +206,7 @@ const struct cli_command cmd_build_def = {
 	"      --strip          strip the result (bpfkit strip)\n"
 	"      --skeleton       write OUT's skeleton header beside it (X.bpf.o -> X.skel.h)\n"
 	"      --no-pch         do not use a precompiled vmlinux.h\n"
+	"      --force          keep the object even when it has defects (warnings)\n"
 	"\n"
 	"Cache: $BPFKIT_CACHE_DIR, else $XDG_CACHE_HOME/bpfkit, else ~/.cache/bpfkit.\n"
 	"Compiler diagnostics are passed through unchanged; a failed compile exits 1.\n",

@@ -61,8 +61,13 @@ static void show_summary(struct cli_ctx *ctx, const struct bk_elf *e,
 		out_u64(ctx->out, "kern_version", "kernel version", (uint64_t)kver);
 	else
 		out_null(ctx->out, "kern_version", "kernel version");
-	out_u64(ctx->out, "nr_programs", "programs", info->nr_progs);
-	out_u64(ctx->out, "nr_maps", "maps", info->nr_maps);
+	if (info) {
+		out_u64(ctx->out, "nr_programs", "programs", info->nr_progs);
+		out_u64(ctx->out, "nr_maps", "maps", info->nr_maps);
+	} else {	/* damaged: libbpf, which names them, is not given the object */
+		out_null(ctx->out, "nr_programs", "programs");
+		out_null(ctx->out, "nr_maps", "maps");
+	}
 	out_u64(ctx->out, "bytes_code", "code bytes", code);
 	out_u64(ctx->out, "bytes_btf", "BTF bytes", btf ? btf->size : 0);
 	out_u64(ctx->out, "bytes_btf_ext", "BTF.ext bytes", ext ? ext->size : 0);
@@ -247,6 +252,14 @@ static int show_manifest(struct cli_ctx *ctx, const struct bk_object *o)
 	return EXIT_OK;
 }
 
+static void show_defects(struct cli_ctx *ctx, const struct bk_object *o)
+{
+	out_list_begin(ctx->out, "defects", "Defects");
+	for (size_t i = 0; i < o->nr_defects; i++)
+		out_str(ctx->out, NULL, NULL, o->defects[i]);
+	out_list_end(ctx->out);
+}
+
 static int run_view(struct cli_ctx *ctx, const char *what, bool linked, int ret)
 {
 	if (!linked)
@@ -259,20 +272,22 @@ static int show(struct cli_ctx *ctx, struct bk_object *o, const struct inspect_o
 	unsigned int v = opt->views ? opt->views : V_PROGRAMS | V_MAPS | V_SECTIONS;
 	const struct bk_elf *e = o->elf;
 	const struct btf *btf = bk_object_btf(o);
-	const struct bk_objinfo *info;
+	const struct bk_objinfo *info = NULL;
 	struct errmsg err = { 0 };
 	int ret = EXIT_OK;
 
-	if (bk_object_info(o, &info, &err))
+	if (!bk_object_damaged(o) && bk_object_info(o, &info, &err))
 		return cli_errmsg(ctx, &err);
 	out_object_begin(ctx->out, NULL, NULL);
 	if (!opt->views || opt->views == V_ALL) {
 		show_summary(ctx, e, info);
 		ret = show_manifest(ctx, o);
 	}
-	if (v & V_PROGRAMS)
+	if (bk_object_damaged(o))
+		show_defects(ctx, o);
+	if ((v & V_PROGRAMS) && info)
 		show_programs(ctx, o, info);
-	if (v & V_MAPS)
+	if ((v & V_MAPS) && info)
 		show_maps(ctx, info);
 	if (!ret && (v & V_GLOBALS))
 		ret = show_globals(ctx, e, btf);
@@ -347,10 +362,12 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	if (o.program && !(o.views & V_DISASM))
 		return cli_usage_error(ctx, "--program goes with --disasm");
 	cli_libbpf_offline();
-	ret = cli_open_object(ctx, argv[optind], &obj);
+	ret = cli_open_object_mode(ctx, argv[optind], CLI_OBJ_LENIENT, &obj);
 	if (ret)
 		return ret;
 	ret = show(ctx, obj, &o);
+	if (!ret && bk_object_damaged(obj))	/* shown with its defects: still a failure */
+		ret = EXIT_ERR;
 	bk_object_close(obj);
 	return ret;
 }

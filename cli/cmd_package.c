@@ -16,7 +16,7 @@
 
 #define MAX_ATTACH 64
 
-enum { OPT_ATTACH = 0x100, OPT_OCI, OPT_SOURCE };
+enum { OPT_ATTACH = 0x100, OPT_OCI, OPT_SOURCE, OPT_FORCE };
 
 static int package_verify(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -117,6 +117,7 @@ int cmd_package(struct cli_ctx *ctx, int argc, char **argv)
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "oci", required_argument, NULL, OPT_OCI },
 		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ 0 }
 	};
 	struct gen_attach attach[MAX_ATTACH];
@@ -124,6 +125,7 @@ int cmd_package(struct cli_ctx *ctx, int argc, char **argv)
 	struct bk_object *obj = NULL;
 	struct errmsg err = { 0 };
 	const char *out = NULL;
+	unsigned int mode = 0;
 	int c, i, ret;
 
 	/* verbs share the command name: "package verify FILE", else "package OBJ -o OUT" */
@@ -155,6 +157,7 @@ int cmd_package(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		case OPT_OCI: o.oci_dir = optarg; break;
 		case OPT_SOURCE: o.source = optarg; break;
+		case OPT_FORCE: mode = CLI_OBJ_FORCE; break;
 		case CLI_OPT_HELP: return EXIT_OK;
 		default: return EXIT_USAGE;
 		}
@@ -165,7 +168,7 @@ int cmd_package(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
 	if (!out)
 		return cli_usage_error(ctx, "missing -o OUT");
-	ret = cli_open_object(ctx, argv[optind], &obj);
+	ret = cli_open_object_mode(ctx, argv[optind], mode, &obj);
 	if (ret)
 		return ret;
 	if (gen_package(obj, out, &o, &err)) {
@@ -185,6 +188,7 @@ int cmd_package(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_command cmd_package_def = {
 	"package", cmd_package, NULL, "make a shippable BPF object with a manifest",
 	"Usage: bpfkit package OBJ -o OUT [--attach PROG=TARGET]... [--source SRC] [--oci DIR]\n"
+	"                                 [--force]\n"
 	"       bpfkit package verify FILE\n"
 	"       bpfkit package show FILE\n"
 	"\n"
@@ -197,6 +201,7 @@ const struct cli_command cmd_package_def = {
 	"  -o, --output OUT       the package file\n"
 	"      --attach P=T       attach target of program P (e.g. an interface for xdp)\n"
 	"      --source SRC       record the source file name in the build information\n"
+	"      --force            package it even when OBJ has defects (warnings)\n"
 	"      --oci DIR          also write an OCI image layout with bpfman's labels\n",
 	0
 };

@@ -11,18 +11,23 @@ int cmd_strip(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
 		{ 0 }
 	};
 	const char *in, *out = NULL;
 	struct bk_object *obj = NULL;
 	struct errmsg err = { 0 };
 	size_t after;
+	unsigned int mode = 0;
 	int c, ret;
 
-	while ((c = cli_getopt(ctx, argc, argv, "o:", longopts)) != -1) {
+	while ((c = cli_getopt(ctx, argc, argv, "o:f", longopts)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
+			break;
+		case 'f':
+			mode = CLI_OBJ_FORCE;
 			break;
 		case CLI_OPT_HELP:
 			return EXIT_OK;
@@ -37,7 +42,7 @@ int cmd_strip(struct cli_ctx *ctx, int argc, char **argv)
 	in = argv[optind];
 	if (!out && (in[0] == '@' || !strcmp(in, "-")))
 		return cli_usage_error(ctx, "'%s' cannot be stripped in place: give -o OUT", in);
-	ret = cli_open_object(ctx, in, &obj);
+	ret = cli_open_object_mode(ctx, in, mode, &obj);
 	if (ret)
 		return ret;
 	if (gen_strip(obj, out ? out : in, &after, &err)) {
@@ -56,7 +61,7 @@ int cmd_strip(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_command cmd_strip_def = {
 	"strip", cmd_strip, NULL, "remove debug info from a BPF object, keep what loads",
-	"Usage: bpfkit strip IN [-o OUT]\n"
+	"Usage: bpfkit strip IN [-o OUT] [--force]\n"
 	"\n"
 	"IN is an object file, @NAME of a bundled one or - for standard input (the last two\n"
 	"need -o).\n"
@@ -67,6 +72,7 @@ const struct cli_command cmd_strip_def = {
 	"never leaves a partial file; IN is untouched when -o is given.\n"
 	"\n"
 	"Options:\n"
-	"  -o, --output OUT     write the stripped object to OUT\n",
+	"  -o, --output OUT     write the stripped object to OUT\n"
+	"  -f, --force          write it even when the object has defects (warnings)\n",
 	0
 };

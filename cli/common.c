@@ -374,9 +374,25 @@ void cli_stdout_buffer(void)
 
 /* ---- objects ------------------------------------------------------------------------------ */
 
-int cli_open_object(struct cli_ctx *ctx, const char *arg, struct bk_object **o)
+int cli_open_object_mode(struct cli_ctx *ctx, const char *arg, unsigned int mode,
+			 struct bk_object **o)
 {
 	struct errmsg err = { 0 };
+	size_t n;
 
-	return bk_object_open(arg, o, &err) ? cli_errmsg(ctx, &err) : EXIT_OK;
+	if (bk_object_open(arg, o, &err))
+		return cli_errmsg(ctx, &err);
+	for (size_t i = 0; i < (*o)->nr_defects; i++)
+		cli_warn(ctx, "%s: %s", (*o)->name, (*o)->defects[i]);
+	n = (*o)->nr_defects_found;
+	if (!n || (mode & CLI_OBJ_LENIENT))
+		return EXIT_OK;
+	if (mode & CLI_OBJ_FORCE) {
+		(*o)->force = true;
+		return EXIT_OK;
+	}
+	bk_object_close(*o);
+	*o = NULL;
+	return cli_error(ctx, "%s: damaged object (%zu defect%s, see above); --force uses it anyway",
+			 arg, n, n == 1 ? "" : "s");
 }

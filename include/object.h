@@ -38,6 +38,10 @@ struct bk_object {
 	struct bk_code code_model;	/* instructions, relocations, lines, functions */
 	bool code_done;
 	struct bpf_object *bpf;		/* opened from the same bytes, on first use */
+	char **defects;			/* damage the gate read past (inspect/defects.c) */
+	size_t nr_defects, nr_defects_found;
+	int lint_err;
+	bool force;			/* --force: give libbpf a damaged object anyway */
 };
 
 /*
@@ -49,6 +53,11 @@ int bk_object_open(const char *spec, struct bk_object **out, struct errmsg *err)
 int bk_object_open_mem(const void *buf, size_t size, const char *name, struct bk_object **out,
 		       struct errmsg *err);
 void bk_object_close(struct bk_object *o);
+
+/* Defects of a readable object: one line each, "where: what". An object with any is damaged:
+ * bk_object_bpf() refuses it unless o->force is set. Run by bk_object_open*(). */
+int bk_object_lint(struct bk_object *o, struct errmsg *err);
+static inline bool bk_object_damaged(const struct bk_object *o) { return o->nr_defects > 0; }
 
 /* Bundled objects live in the binary (bpf/bundled.c), not in this library: main() says how
  * to find them. Returns the bytes of @name, or NULL. */

@@ -122,6 +122,8 @@ static int open_owned(void *buf, size_t size, const char *name, struct bk_object
 		return ret;
 	}
 	ret = check_btf(o, err);
+	if (!ret)
+		ret = bk_object_lint(o, err);
 	if (ret) {
 		bk_object_close(o);
 		return ret;
@@ -180,6 +182,9 @@ void bk_object_close(struct bk_object *o)
 		free(o->elf->buf);
 		bk_elf_close(o->elf);
 	}
+	for (size_t i = 0; i < o->nr_defects; i++)
+		free(o->defects[i]);
+	free(o->defects);
 	free(o->name);
 	free(o);
 }
@@ -207,6 +212,11 @@ int bk_object_bpf_open(const struct bk_object *o, const char *obj_name, struct b
 		       struct errmsg *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = obj_name);
+
+	*obj = NULL;
+	if (bk_object_damaged(o) && !o->force)
+		return errmsg_set(err, -EINVAL, "%s: damaged object (%zu defects): not given to libbpf (--force overrides)",
+				  o->name, o->nr_defects_found);
 
 	*obj = bpf_object__open_mem(bk_object_data(o), bk_object_size(o), &opts);
 	if (!*obj) {

@@ -173,7 +173,11 @@ test_malformed_code() {
 	open(sys.argv[2], "wb").write(data)
 	EOF
 	bk inspect --disasm --json --program packet "$TMPD/bad.o"
-	expect_rc 0
+	# shown as far as it can be read, each defect a warning, and a failure all the same
+	expect_rc 1
+	[[ $err == *"packet: instruction 0: invalid instruction (opcode 0x8c)"* ]] || fail "$err"
+	[[ $err == *"packet: instruction 1: jump to 4098, outside the function"* ]] || fail "$err"
+	[[ $err == *"packet: instruction 33: invalid instruction (opcode 0xbf)"* ]] || fail "$err"
 	jq_is '.disasm[0].insns[0].text' "<unknown>"
 	jq_is '.disasm[0].insns[0].note' "invalid: unknown opcode 0x8c"
 	jq_is '.disasm[0].insns[1].note | startswith("invalid: target 4098 outside")' true
