@@ -175,8 +175,8 @@ static void show_maps(struct cli_ctx *ctx, const struct bk_objinfo *info)
 		out_u64(ctx->out, "bytes_key", "KEY", m->key_size);
 		out_u64(ctx->out, "bytes_value", "VALUE", m->value_size);
 		out_u64(ctx->out, "max_entries", "MAX ENTRIES", m->max_entries);
-		out_str(ctx->out, "key_type", "KEY TYPE", m->key_type[0] ? m->key_type : NULL);
-		out_str(ctx->out, "value_type", "VALUE TYPE", m->value_type[0] ? m->value_type : NULL);
+		out_str(ctx->out, "key_type", "KEY TYPE", m->key_type);
+		out_str(ctx->out, "value_type", "VALUE TYPE", m->value_type);
 		out_hex(ctx->out, "flags", NULL, m->flags);
 		out_str(ctx->out, "pinning", NULL, m->pinned_by_name ? "by_name" : "none");
 		out_str(ctx->out, "inner_map", "INNER", m->inner_map);
@@ -200,12 +200,12 @@ static int show_globals(struct cli_ctx *ctx, const struct bk_elf *e, const struc
 		out_str(ctx->out, "name", NULL, g[i].name);
 		out_str(ctx->out, "section", NULL, g[i].section);
 		out_u64(ctx->out, "offset", NULL, g[i].offset);
-		out_u64(ctx->out, "size", NULL, g[i].size);
+		out_u64(ctx->out, "bytes", NULL, g[i].size);
 		out_str(ctx->out, "type", NULL, g[i].type);
 		out_object_end(ctx->out);
 	}
 	out_list_end(ctx->out);
-	free(g);
+	bk_globals_free(g, n);
 	return EXIT_OK;
 }
 
@@ -276,10 +276,14 @@ static int show(struct cli_ctx *ctx, struct bk_object *o, const struct inspect_o
 	struct errmsg err = { 0 };
 	int ret = EXIT_OK;
 
-	if (!bk_object_damaged(o) && bk_object_info(o, &info, &err))
+	bool summary = !opt->views || opt->views == V_ALL;
+
+	/* only these views need libbpf's reading of the object */
+	if ((summary || (v & (V_PROGRAMS | V_MAPS))) && !bk_object_damaged(o) &&
+	    bk_object_info(o, &info, &err))
 		return cli_errmsg(ctx, &err);
 	out_object_begin(ctx->out, NULL, NULL);
-	if (!opt->views || opt->views == V_ALL) {
+	if (summary) {
 		show_summary(ctx, e, info);
 		ret = show_manifest(ctx, o);
 	}

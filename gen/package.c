@@ -26,6 +26,7 @@
 
 #include "gen.h"
 #include "object.h"
+#include "objrefs.h"
 
 #define MANIFEST_FORMAT "bpfkit-package/1"
 
@@ -59,73 +60,34 @@ static void attach_default(const char *sec, char *kind, size_t ksize, const char
 	*target = "";
 }
 
-static void dump_printf(void *ctx, const char *fmt, va_list args)
+/* The settable globals, spelled and placed as inspect --globals shows them. */
+static int add_globals(cJSON *list, const struct bk_object *obj)
 {
-	vfprintf(ctx, fmt, args);
-}
+	struct bk_global *g;
+	size_t n;
 
-/* "const volatile int" etc. for a BTF type id (malloc'ed). */
-static char *type_string(const struct btf *btf, __u32 id)
-{
-	DECLARE_LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = "");
-	struct btf_dump *d;
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&s, &len);
+	if (bk_globals(obj->elf, bk_object_btf(obj), &g, &n, NULL))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *j;
 
-	if (!f)
-		return NULL;
-	d = btf_dump__new(btf, dump_printf, f, NULL);
-	if (d)
-		btf_dump__emit_type_decl(d, id, &opts);
-	btf_dump__free(d);
-	fclose(f);
-	return s;
-}
-
-static bool is_data_sec(const char *name)
-{
-	return !strncmp(name, ".rodata", 7) || !strncmp(name, ".data", 5) ||
-	       !strncmp(name, ".bss", 4);
-}
-
-static int add_globals(cJSON *list, const struct btf *btf)
-{
-	__u32 i, n = btf__type_cnt(btf);
-
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i);
-		const struct btf_var_secinfo *v;
-		const char *sec;
-		int k;
-
-		if (!btf_is_datasec(t))
+		if (g[i].local || !strcmp(g[i].section, ".kconfig"))
 			continue;
-		sec = btf__name_by_offset(btf, t->name_off);
-		if (!sec || !is_data_sec(sec))
-			continue;
-		for (k = 0, v = btf_var_secinfos(t); k < btf_vlen(t); k++, v++) {
-			const struct btf_type *var = btf__type_by_id(btf, v->type);
-			cJSON *g;
-			char *ts;
-
-			if (!var || !btf_is_var(var) || btf_var(var)->linkage == BTF_VAR_STATIC)
-				continue;
-			g = cJSON_CreateObject();
-			if (!g)
-				return -ENOMEM;
-			cJSON_AddItemToArray(list, g);
-			cJSON_AddStringToObject(g, "name", btf__name_by_offset(btf, var->name_off) ?: "");
-			cJSON_AddStringToObject(g, "section", sec);
-			ts = type_string(btf, var->type);
-			cJSON_AddStringToObject(g, "type", ts ? ts : "");
-			free(ts);
-			cJSON_AddNumberToObject(g, "offset", v->offset);
-			cJSON_AddNumberToObject(g, "size", v->size);
-			/* .rodata is frozen at load: set it before; .data/.bss stay writable */
-			cJSON_AddBoolToObject(g, "read_only", !strncmp(sec, ".rodata", 7));
+		j = cJSON_CreateObject();
+		if (!j) {
+			bk_globals_free(g, n);
+			return -ENOMEM;
 		}
+		cJSON_AddItemToArray(list, j);
+		cJSON_AddStringToObject(j, "name", g[i].name);
+		cJSON_AddStringToObject(j, "section", g[i].section);
+		cJSON_AddStringToObject(j, "type", g[i].type ? g[i].type : "");
+		cJSON_AddNumberToObject(j, "offset", g[i].offset);
+		cJSON_AddNumberToObject(j, "bytes", g[i].size);
+		/* .rodata is frozen at load: set it before; .data/.bss stay writable */
+		cJSON_AddBoolToObject(j, "read_only", !strncmp(g[i].section, ".rodata", 7));
 	}
+	bk_globals_free(g, n);
 	return 0;
 }
 
@@ -253,7 +215,7 @@ static int build_manifest(struct bk_object *bko, const struct gen_package_opts *
 		snprintf(buf, sizeof(buf), "map_type:%s", mt ? mt : "unknown");
 		add_unique(feats, buf);
 	}
-	if (bpf_object__btf(obj) && add_globals(globals, bpf_object__btf(obj))) {
+	if (add_globals(globals, bko)) {
 		cJSON_Delete(m);
 		return errmsg_set(err, -ENOMEM, "out of memory");
 	}

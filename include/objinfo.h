@@ -24,8 +24,8 @@ struct bk_map {
 	uint32_t key_size, value_size, max_entries, flags;
 	bool internal;			/* .data/.bss/.rodata/.kconfig backing map */
 	bool pinned_by_name;		/* __uint(pinning, LIBBPF_PIN_BY_NAME) */
-	char key_type[128];		/* BTF spelling, "" without BTF */
-	char value_type[128];
+	char *key_type;			/* bk_btf_type_name(), NULL without BTF */
+	char *value_type;
 	char *inner_map;		/* map-in-map template, or NULL */
 };
 

@@ -15,19 +15,27 @@
 
 struct btf;
 
-/* A C spelling of type id: "struct counter_key", "const volatile __u32", "char[4]", "void *". */
-void bk_btf_type_str(const struct btf *btf, uint32_t id, char *buf, size_t len);
+/* The one spelling of a type in every view (--globals, --maps, the package manifest):
+ * "struct counter_key", "const volatile __u32", "char[4]", "void *". malloc'ed; NULL when
+ * out of memory. */
+char *bk_btf_type_name(const struct btf *btf, uint32_t id);
 
 struct bk_global {
 	const char *name;
 	const char *section;	/* .data, .bss, .rodata, .kconfig, ... */
-	char type[128];
-	uint64_t offset, size;
+	char *type;		/* bk_btf_type_name(); NULL without BTF */
+	uint64_t offset, size, align;
+	bool local;		/* static: not settable from user space by name */
 };
 
-/* Variables of the data sections, from BTF DATASECs; offsets from the symbol table. */
+/*
+ * Variables of the data sections: from BTF DATASECs with offsets from the symbol table, and
+ * .kconfig externs where libbpf places them; without BTF (no -g), from the symbol table
+ * alone (no types). Free with bk_globals_free().
+ */
 int bk_globals(const struct bk_elf *e, const struct btf *btf, struct bk_global **out, size_t *n,
 	       struct errmsg *err);
+void bk_globals_free(struct bk_global *g, size_t n);
 
 #define BK_BTF_MAX_KIND 32
 

@@ -56,10 +56,9 @@ static void fill_map(struct bk_map *m, const struct bpf_map *map, const struct b
 	/* libbpf gives BY_NAME maps a default pin path at open; nothing else has one */
 	m->pinned_by_name = bpf_map__pin_path(map) != NULL;
 	if (btf && bpf_map__btf_key_type_id(map))
-		bk_btf_type_str(btf, bpf_map__btf_key_type_id(map), m->key_type, sizeof(m->key_type));
+		m->key_type = bk_btf_type_name(btf, bpf_map__btf_key_type_id(map));
 	if (btf && bpf_map__btf_value_type_id(map))
-		bk_btf_type_str(btf, bpf_map__btf_value_type_id(map), m->value_type,
-				sizeof(m->value_type));
+		m->value_type = bk_btf_type_name(btf, bpf_map__btf_value_type_id(map));
 	m->inner_map = inner ? strdup(bpf_map__name(inner)) : NULL;
 }
 
@@ -102,6 +101,8 @@ void bk_objinfo_free(struct bk_objinfo *info)
 	for (size_t i = 0; i < info->nr_maps; i++) {
 		free(info->maps[i].name);
 		free(info->maps[i].inner_map);
+		free(info->maps[i].key_type);
+		free(info->maps[i].value_type);
 	}
 	free(info->progs);
 	free(info->maps);

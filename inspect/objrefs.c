@@ -2,6 +2,7 @@
 /* Globals, BTF statistics and program references, from symbols, relocations and BTF. */
 #include <elf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,60 +21,54 @@ static const char *name_of(const struct btf *btf, const struct btf_type *t)
 	return n ? n : "";
 }
 
-/* Append to buf; silently stops at the end (names are for display). */
-static void append(char *buf, size_t len, const char *s)
-{
-	size_t n = strlen(buf);
-
-	if (n + 1 < len)
-		snprintf(buf + n, len - n, "%s", s);
-}
-
-static void type_str(const struct btf *btf, uint32_t id, char *buf, size_t len, int depth)
+static void type_str(const struct btf *btf, uint32_t id, FILE *f, int depth)
 {
 	const struct btf_type *t = id ? btf__type_by_id(btf, id) : NULL;
-	char num[24];
 
 	if (!id) {
-		append(buf, len, "void");
+		fputs("void", f);
 		return;
 	}
 	if (!t || depth > MAX_TYPE_DEPTH) {
-		append(buf, len, "?");
+		fputs("?", f);
 		return;
 	}
 	switch (btf_kind(t)) {
-	case BTF_KIND_STRUCT: append(buf, len, "struct "); break;
-	case BTF_KIND_UNION: append(buf, len, "union "); break;
+	case BTF_KIND_STRUCT: fputs("struct ", f); break;
+	case BTF_KIND_UNION: fputs("union ", f); break;
 	case BTF_KIND_ENUM:
-	case BTF_KIND_ENUM64: append(buf, len, "enum "); break;
-	case BTF_KIND_FWD: append(buf, len, btf_kflag(t) ? "union " : "struct "); break;
-	case BTF_KIND_CONST: append(buf, len, "const "); type_str(btf, t->type, buf, len, depth + 1); return;
-	case BTF_KIND_VOLATILE: append(buf, len, "volatile "); type_str(btf, t->type, buf, len, depth + 1); return;
-	case BTF_KIND_RESTRICT: append(buf, len, "restrict "); type_str(btf, t->type, buf, len, depth + 1); return;
+	case BTF_KIND_ENUM64: fputs("enum ", f); break;
+	case BTF_KIND_FWD: fputs(btf_kflag(t) ? "union " : "struct ", f); break;
+	case BTF_KIND_CONST: fputs("const ", f); type_str(btf, t->type, f, depth + 1); return;
+	case BTF_KIND_VOLATILE: fputs("volatile ", f); type_str(btf, t->type, f, depth + 1); return;
+	case BTF_KIND_RESTRICT: fputs("restrict ", f); type_str(btf, t->type, f, depth + 1); return;
 	case BTF_KIND_TYPE_TAG:
-	case BTF_KIND_VAR: type_str(btf, t->type, buf, len, depth + 1); return;
-	case BTF_KIND_PTR: type_str(btf, t->type, buf, len, depth + 1); append(buf, len, " *"); return;
-	case BTF_KIND_ARRAY: {
-		const struct btf_array *a = btf_array(t);
-
-		type_str(btf, a->type, buf, len, depth + 1);
-		snprintf(num, sizeof(num), "[%u]", a->nelems);
-		append(buf, len, num);
+	case BTF_KIND_VAR: type_str(btf, t->type, f, depth + 1); return;
+	case BTF_KIND_PTR: type_str(btf, t->type, f, depth + 1); fputs(" *", f); return;
+	case BTF_KIND_ARRAY:
+		type_str(btf, btf_array(t)->type, f, depth + 1);
+		fprintf(f, "[%u]", btf_array(t)->nelems);
 		return;
-	}
-	case BTF_KIND_FUNC_PROTO: append(buf, len, "func_proto"); return;
+	case BTF_KIND_FUNC_PROTO: fputs("func_proto", f); return;
 	default: break;
 	}
-	append(buf, len, *name_of(btf, t) ? name_of(btf, t) : "(anon)");
+	fputs(*name_of(btf, t) ? name_of(btf, t) : "(anon)", f);
 }
 
-void bk_btf_type_str(const struct btf *btf, uint32_t id, char *buf, size_t len)
+char *bk_btf_type_name(const struct btf *btf, uint32_t id)
 {
-	if (!len)
-		return;
-	buf[0] = '\0';
-	type_str(btf, id, buf, len, 0);
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	type_str(btf, id, f, 0);
+	if (fclose(f)) {
+		free(s);
+		return NULL;
+	}
+	return s;
 }
 
 static const struct bk_symbol *find_symbol(const struct bk_elf *e, const char *section,
@@ -92,51 +87,139 @@ static bool is_data_section(const char *name)
 	       !strncmp(name, ".rodata", 7) || !strncmp(name, ".data.", 6);
 }
 
+static int push_global(struct bk_global **g, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct bk_global *ng = realloc(*g, c * sizeof(**g));
+
+		if (!ng)
+			return -ENOMEM;
+		*g = ng;
+		*cap = c;
+	}
+	memset(&(*g)[*n], 0, sizeof(**g));
+	return 0;
+}
+
+/*
+ * libbpf lays .kconfig out itself at open (bpf_object__collect_externs): externs sorted by
+ * alignment (largest first), then size (smallest first), then name, each at the next offset
+ * of its alignment. clang leaves them all at 0.
+ */
+static int by_kconfig_layout(const void *a, const void *b)
+{
+	const struct bk_global *x = a, *y = b;
+
+	if (x->align != y->align)
+		return x->align > y->align ? -1 : 1;
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void layout_kconfig(struct bk_global *g, size_t n)
+{
+	uint64_t off = 0;
+
+	qsort(g, n, sizeof(*g), by_kconfig_layout);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a = g[i].align ? g[i].align : 1;
+
+		g[i].offset = (off + a - 1) / a * a;
+		off = g[i].offset + g[i].size;
+	}
+}
+
+/* One DATASEC's variables: offsets from the symbol table (clang leaves DATASEC offsets to
+ * the linker), .kconfig's as libbpf lays it out. */
+static int datasec_globals(const struct bk_elf *e, const struct btf *btf,
+			   const struct btf_type *t, struct bk_global **g, size_t *nr,
+			   size_t *cap)
+{
+	const struct btf_var_secinfo *vs = btf_var_secinfos(t);
+	const char *sec = name_of(btf, t);
+	size_t first = *nr;
+
+	for (uint16_t i = 0; i < btf_vlen(t); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+		const struct bk_symbol *sym;
+		struct bk_global *x;
+		long align;
+
+		if (!v || !btf_is_var(v))
+			continue;
+		if (push_global(g, nr, cap))
+			return -ENOMEM;
+		x = &(*g)[*nr];
+		x->name = name_of(btf, v);
+		x->section = sec;
+		x->type = bk_btf_type_name(btf, v->type);
+		if (!x->type)
+			return -ENOMEM;
+		sym = find_symbol(e, sec, x->name);
+		x->offset = sym ? sym->value : vs->offset;
+		x->size = vs->size;
+		x->local = btf_var(v)->linkage == BTF_VAR_STATIC;
+		align = btf__align_of(btf, v->type);
+		x->align = align > 0 ? align : 1;
+		(*nr)++;
+	}
+	if (!strcmp(sec, ".kconfig"))
+		layout_kconfig(*g + first, *nr - first);
+	return 0;
+}
+
+/* Without BTF (no -g): the variables the symbol table places in data sections. */
+static int symbol_globals(const struct bk_elf *e, struct bk_global **g, size_t *nr, size_t *cap)
+{
+	for (size_t i = 1; i < e->nr_symbols; i++) {
+		const struct bk_symbol *sym = &e->symbols[i];
+
+		if (sym->type != STT_OBJECT || !sym->section || !is_data_section(sym->section))
+			continue;
+		if (push_global(g, nr, cap))
+			return -ENOMEM;
+		(*g)[*nr].name = sym->name;
+		(*g)[*nr].section = sym->section;
+		(*g)[*nr].offset = sym->value;
+		(*g)[*nr].size = sym->size;
+		(*g)[*nr].local = sym->bind == STB_LOCAL;
+		(*nr)++;
+	}
+	return 0;
+}
+
 int bk_globals(const struct bk_elf *e, const struct btf *btf, struct bk_global **out, size_t *n,
 	       struct errmsg *err)
 {
 	uint32_t cnt = btf ? btf__type_cnt(btf) : 0;
 	struct bk_global *g = NULL;
 	size_t nr = 0, cap = 0;
+	int ret = btf ? 0 : symbol_globals(e, &g, &nr, &cap);
 
-	*out = NULL;
-	*n = 0;
-	for (uint32_t id = 1; id < cnt; id++) {
+	for (uint32_t id = 1; id < cnt && !ret; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
-		const struct btf_var_secinfo *vs;
-		const char *sec;
 
-		if (!t || !btf_is_datasec(t) || !is_data_section(sec = name_of(btf, t)))
-			continue;
-		vs = btf_var_secinfos(t);
-		for (uint16_t i = 0; i < btf_vlen(t); i++, vs++) {
-			const struct btf_type *v = btf__type_by_id(btf, vs->type);
-			const struct bk_symbol *sym;
-
-			if (!v || !btf_is_var(v))
-				continue;
-			if (nr == cap) {
-				struct bk_global *ng = realloc(g, (cap = cap ? cap * 2 : 16) * sizeof(*g));
-
-				if (!ng) {
-					free(g);
-					return errmsg_set(err, -ENOMEM, "out of memory");
-				}
-				g = ng;
-			}
-			g[nr].name = name_of(btf, v);
-			g[nr].section = sec;
-			bk_btf_type_str(btf, v->type, g[nr].type, sizeof(g[nr].type));
-			/* clang leaves DATASEC offsets to the linker: the symbol has the truth */
-			sym = find_symbol(e, sec, g[nr].name);
-			g[nr].offset = sym ? sym->value : vs->offset;
-			g[nr].size = vs->size;
-			nr++;
-		}
+		if (t && btf_is_datasec(t) && is_data_section(name_of(btf, t)))
+			ret = datasec_globals(e, btf, t, &g, &nr, &cap);
 	}
 	*out = g;
 	*n = nr;
+	if (ret) {
+		bk_globals_free(g, nr);
+		*out = NULL;
+		*n = 0;
+		return errmsg_set(err, ret, "out of memory");
+	}
 	return 0;
+}
+
+void bk_globals_free(struct bk_global *g, size_t n)
+{
+	for (size_t i = 0; g && i < n; i++)
+		free(g[i].type);
+	free(g);
 }
 
 int bk_btf_stats(const struct bk_elf *e, const struct btf *btf, struct bk_btf_stats *st,

@@ -163,7 +163,7 @@ test_globals_offsets_match_symbols() {
 	local obj="$FIXTURES/maps.bpf.o"
 	bk inspect --globals --json "$obj"
 	expect_rc 0
-	jq_is '.globals[] | select(.name == "filter_uid") | "\(.section) \(.size) \(.type)"' ".rodata 4 const volatile __u32"
+	jq_is '.globals[] | select(.name == "filter_uid") | "\(.section) \(.bytes) \(.type)"' ".rodata 4 const volatile __u32"
 	jq_is '.globals[] | select(.name == "sample_rate") | .section' .data
 	# offsets are what the symbol table says (clang leaves DATASEC offsets at 0)
 	local want

@@ -91,3 +91,39 @@ SRC
 	[[ $err == *"not a program type libbpf knows"* ]] || fail "message: $err"
 	[ -z "$(ls | grep -v '^bad.bpf.c$')" ] || fail "left behind: $(ls)"
 }
+
+# .kconfig externs sit where libbpf puts them: compared with the BTF libbpf loads.
+test_kconfig_offsets_are_libbpfs() {
+	need_root
+	local pin=/sys/fs/bpf/bkt-kconfig-$$ id want got
+	trap 'rm -rf "$pin"' EXIT
+	bk inspect "$FIXTURES/globals.bpf.o" --globals -j
+	got=$(printf '%s' "$out" | jq -c '[.globals[] | select(.section == ".kconfig") | [.name, .offset, .bytes]] | sort')
+	[ "$(printf '%s' "$got" | jq length)" -eq 5 ] || fail "kconfig externs: $got"
+	bpftool prog loadall "$FIXTURES/globals.bpf.o" "$pin" >/dev/null 2>&1 || skip "bpftool prog loadall failed"
+	id=$(bpftool prog show pinned "$pin/count_getppid" -j | jq .btf_id)
+	want=$(bpftool btf dump id "$id" -j | jq -c '
+		(.types | map({(.id | tostring): .name}) | add) as $names |
+		[.types[] | select(.kind == "DATASEC" and .name == ".kconfig") | .vars[] |
+		 [$names[.type_id | tostring], .offset, .size]] | sort')
+	rm -rf "$pin"
+	[ "$got" = "$want" ] || fail "inspect: $got, libbpf: $want"
+}
+
+# Without -g there is no BTF: the symbol table and the section layout still place each one.
+test_globals_without_debug_info() {
+	local root
+	root=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)
+	bk inspect "$FIXTURES/globals.bpf.o" --globals -j
+	want=$(printf '%s' "$out" | jq -c '[.globals[] | select(.section != ".kconfig") | [.name, .section, .offset, .bytes]] | sort')
+	sed 's/__kconfig __weak;/__attribute__((weak));/; s/__kconfig;/__attribute__((weak));/' \
+		"$root/tests/fixtures/globals.bpf.c" >g.bpf.c
+	clang -O2 -target bpf -D__TARGET_ARCH_x86 -I"$root/include/vmlinux/x86" -c g.bpf.c -o g.o ||
+		fail "clang failed"
+	readelf -S g.o | grep -q '\.BTF' && fail "built with BTF"
+	bk inspect g.o --globals -j
+	expect_rc 0
+	got=$(printf '%s' "$out" | jq -c '[.globals[] | [.name, .section, .offset, .bytes]] | sort')
+	[ "$got" = "$want" ] || fail "without -g: $got, with: $want"
+	jq_is '[.globals[].type] | unique | .[0]' null
+}

@@ -25,7 +25,7 @@ test_package_manifest() {
 	jq_is '.programs[0].attach' tracepoint
 	jq_is '.programs[0].target' syscalls/sys_enter_openat
 	jq_is '[.maps[].name] | join(",")' 'counts,.bss,.data,.rodata'
-	jq_is '.globals[] | select(.name == "target_pid") | "\(.section) \(.read_only) \(.size)"' '.rodata true 4'
+	jq_is '.globals[] | select(.name == "target_pid") | "\(.section) \(.read_only) \(.bytes)"' '.rodata true 4'
 	jq_is '.kernel_features | index("prog_type:tracepoint") != null' true
 	jq_is .build.source counter.bpf.c
 	jq_is '.sha256 | length' 64

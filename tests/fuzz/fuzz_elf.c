@@ -33,11 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	libbpf_set_print(quiet);
 	if (bk_object_open_mem(data, size, "fuzz.o", &o, &err))
 		return 0;
-	if (bk_object_btf(o)) {
-		bk_globals(o->elf, bk_object_btf(o), &g, &n, &err);
-		free(g);
+	if (!bk_globals(o->elf, bk_object_btf(o), &g, &n, &err))
+		bk_globals_free(g, n);
+	if (bk_object_btf(o))
 		bk_btf_stats(o->elf, bk_object_btf(o), &st, &err);
-	}
 	bk_object_ext(o, &code, &err);
 	if (bk_object_info(o, &info, &err) == 0 && bk_object_code(o, &model, &err) == 0) {
 		for (size_t i = 0; i < info->nr_progs; i++) {
