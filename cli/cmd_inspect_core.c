@@ -26,6 +26,11 @@ void inspect_core_relo_out(struct out *o, const struct core_relo *r, const char 
 		out_null(o, "program", "PROGRAM");
 	out_str(o, "section", "SECTION", r->section);
 	out_u64(o, "insn_idx", "INSN", r->insn_idx);
+	/* libbpf's numbering in its log ("prog 'x': relo #N: ... insn #M"), for comparisons */
+	if (r->program)
+		out_u64(o, "prog_insn_idx", "PROG INSN", r->prog_insn_idx);
+	else
+		out_null(o, "prog_insn_idx", "PROG INSN");
 	out_str(o, "kind", "KIND", core_kind_name(r->kind));
 	out_str(o, "root_type", "TYPE", r->root_type);
 	out_str(o, "access_str", "ACCESS", r->access_str);

@@ -51,8 +51,10 @@ struct core_relo {
 	uint64_t insn_value;	/* immediate/offset the instruction holds (libbpf's "A" in
 				 * "patched insn #N ... A -> B"); differs from local_value
 				 * only for bitfields, where libbpf does not check it */
-	uint32_t guard_start;	/* existence checks: instructions [guard_start, guard_end) */
-	uint32_t guard_end;	/* are skipped when the check is 0; guard_end 0 = unknown */
+	unsigned char *dead;	/* existence checks: per instruction of [dead_base, dead_base +
+				 * dead_len), 1 when the verifier drops it if the check is 0;
+				 * NULL when the branch on the check was not found */
+	uint32_t dead_base, dead_len;
 	char *error;		/* why: malformed, no candidate, poisoned, ambiguous */
 	char *note;		/* extra information for a resolved relocation, or NULL */
 };
@@ -67,6 +69,12 @@ struct core_result {
 const char *core_kind_name(uint32_t kind);
 /* "field byte offset" ... */
 const char *core_kind_text(uint32_t kind);
+/* Fill r->dead for the existence check at instruction idx of sec (inspect/core_guard.c):
+ * the value followed through moves and spills to its branch, that edge fixed, and what its
+ * function can then not reach. 0 (r->dead NULL when no branch was found) or -ENOMEM. */
+struct bext_sec;
+int core_guard_dead(const struct bext_sec *sec, uint32_t idx, struct core_relo *r);
+
 /* "unresolved", "ok", "guarded", "poison", "error" */
 const char *core_status_name(enum core_status status);
 

@@ -1271,6 +1271,7 @@ void core_relo_clear(struct core_relo *r)
 	free(r->spec);
 	free(r->error);
 	free(r->note);
+	free(r->dead);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1397,48 +1398,6 @@ void core_result_free(struct core_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-#define GUARD_WINDOW	8	/* instructions between the check and its branch */
-
-/*
- * The code an existence check protects, from the instructions: clang materialises the
- * check as "rX = <imm>" and branches on it with "if rX == 0 goto +N"; with the check
- * patched to 0 the verifier sees the branch always taken and drops [j + 1, j + 1 + N).
- */
-static void find_guard(const struct bext_sec *sec, struct core_relo *r)
-{
-	const uint8_t *p;
-	uint32_t i, n;
-	uint8_t reg;
-
-	if (!r->insn_ok || !is_exists_kind(r->kind) || strcmp(r->insn_class, "ALU/ALU64"))
-		return;
-	n = sec->insns_size / 8;
-	p = (const uint8_t *)sec->insns + (size_t)r->insn_idx * 8;
-	if ((p[0] & 0xf0) != BPF_MOV)	/* "rX = imm" */
-		return;
-	reg = p[1] & 0x0f;
-	for (i = r->insn_idx + 1; i < n && i <= r->insn_idx + GUARD_WINDOW; i++) {
-		uint8_t code, cls;
-		int32_t imm;
-		int16_t off;
-
-		p = (const uint8_t *)sec->insns + (size_t)i * 8;
-		code = p[0];
-		cls = code & 0x07;
-		if ((p[1] & 0x0f) != reg)
-			continue;
-		if (cls != BPF_JMP && cls != BPF_JMP32)
-			return;	/* the register is overwritten first */
-		memcpy(&off, p + 2, sizeof(off));
-		memcpy(&imm, p + 4, sizeof(imm));
-		if ((code & 0xf0) == BPF_JEQ && !(code & BPF_X) && imm == 0 && off > 0) {
-			r->guard_start = i + 1;
-			r->guard_end = i + 1 + (uint32_t)off;
-		}
-		return;
-	}
-}
-
 /* Does existence check e, resolved to 0 on the target, make relocation r dead code? */
 static bool guards(const struct core_relo *e, const struct core_relo *r)
 {
@@ -1448,7 +1407,8 @@ static bool guards(const struct core_relo *e, const struct core_relo *r)
 	    e->section != r->section)
 		return false;
 	if (e->insn_ok)	/* decided by the branch on it */
-		return e->guard_end && r->insn_idx >= e->guard_start && r->insn_idx < e->guard_end;
+		return e->dead && r->insn_idx >= e->dead_base &&
+		       r->insn_idx - e->dead_base < e->dead_len && e->dead[r->insn_idx - e->dead_base];
 	/* no instructions: the same program checking the same type or field */
 	if (e->root_type_id != r->root_type_id || e->program != r->program)
 		return false;
@@ -1506,7 +1466,11 @@ int core_analyze(const struct btf *local, const struct bext *ext, struct core_ta
 			}
 			res->nr = ++k;
 			r->section = sec->name;
-			find_guard(sec, r);
+			if (r->insn_ok && is_exists_kind(r->kind) &&
+			    core_guard_dead(sec, r->insn_idx, r)) {
+				core_result_free(res);
+				return errmsg_set(err, -ENOMEM, "out of memory");
+			}
 			if (f) {
 				r->program = f->name;
 				r->prog_insn_idx = r->insn_idx - f->insn_idx;

@@ -169,3 +169,43 @@ test_inspect_lines() {
 	jq_is '[.line_info[] | select(.line > 0)] | length > 10' true
 	jq_is '.line_info[0].file | endswith("core.bpf.c")' true
 }
+
+# libbpf is the oracle: for the guard fixture built for v1 and for v3 (alu32, JMP32), and for
+# a copy with one check removed, the relocations libbpf poisons are the ones core check calls
+# guarded or failed, and the object loads exactly when core check says OK.
+test_guards_agree_with_libbpf() {
+	need_root
+	local root cpu obj pin=/sys/fs/bpf/bkt-guards-$$ ours theirs loads
+	root=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)
+	trap 'rm -rf "$pin"' EXIT
+	sed 's/if (bpf_core_field_exists(t->bpfkit_no_such_field))/if (ctx)/' \
+		"$root/tests/fixtures/guards.bpf.c" >unguarded.bpf.c
+	for src in "$root/tests/fixtures/guards.bpf.c" unguarded.bpf.c; do
+		for cpu in v1 v3; do
+			obj=$(basename "$src" .bpf.c)-$cpu.o
+			clang -g -O2 -target bpf -mcpu=$cpu -D__TARGET_ARCH_x86 \
+				-I"$root/include/vmlinux/x86" -c "$src" -o "$obj" || fail "clang $obj"
+			bk inspect --core --kernel -j "$obj"
+			ours=$(printf '%s' "$out" | jq -r '.core_relos[] |
+				select(.status == "guarded" or .status == "poison") |
+				"\(.program) \(.prog_insn_idx)"' | sort)
+			theirs=$(bpftool -d prog loadall "$obj" "$pin" 2>&1 |
+				sed -n "s/^libbpf: prog '\([^']*\)': relo #[0-9]*: substituting insn #\([0-9]*\) w\/ invalid insn.*/\1 \2/p" |
+				sort -u)
+			[ -d "$pin" ] && loads=yes || loads=no
+			rm -rf "$pin"
+			[ -n "$theirs" ] || fail "$obj: libbpf poisoned nothing"
+			[ "$ours" = "$theirs" ] || fail "$obj: poisoned: ours '$ours', libbpf '$theirs'"
+			bk core check "$obj" --kernel
+			if [ "$loads" = yes ]; then
+				[ "$rc" -eq 0 ] || fail "$obj loads, core check says: $out"
+			else
+				[ "$rc" -eq 1 ] || fail "$obj does not load, core check says OK"
+			fi
+			case $obj in
+			guards-*) [ "$loads" = yes ] || fail "$obj: the guarded fixture does not load" ;;
+			*) [ "$loads" = no ] || fail "$obj: an unguarded read loaded" ;;
+			esac
+		done
+	done
+}

@@ -225,14 +225,15 @@ static void test_kernel(const struct bext_object *obj)
 		const struct core_relo *g = find(&res, BPF_CORE_FIELD_BYTE_OFFSET,
 						 "struct bpfkit_missing.x");
 
-		CHECK(r && g && r->guard_end > r->guard_start && r->guard_start == r->insn_idx + 2 &&
-		      g->insn_idx >= r->guard_start && g->insn_idx < r->guard_end,
-		      "guard range of type_exists covers the read");
+		CHECK(r && g && r->dead && g->insn_idx >= r->dead_base &&
+		      g->insn_idx - r->dead_base < r->dead_len && r->dead[g->insn_idx - r->dead_base] &&
+		      !r->dead[r->insn_idx - r->dead_base],
+		      "the code type_exists guards holds the read, not the check");
 		CHECK(g && g->note && strstr(g->note, "dead code: type_exists at insn"),
 		      "guard named: %s", g && g->note ? g->note : "");
 	}
 	r = find(&res, BPF_CORE_TYPE_EXISTS, "struct task_struct");
-	CHECK(r && r->guard_end == 0, "a check that guards nothing has no range");
+	CHECK(r && r->target_value == 1, "task_struct exists on the kernel");
 	for (i = 0; i < res.nr; i++)
 		if (res.relos[i].status == CORE_OK && res.relos[i].kind != BPF_CORE_TYPE_ID_LOCAL)
 			CHECK(res.relos[i].target_type_id > 0 || res.relos[i].target_value == 0,
@@ -547,6 +548,62 @@ static void test_other_fixtures(const char *dir)
 	free(ents);
 }
 
+/* Dead code of a check at instruction 0 of insns, as a string of '0'/'1' per instruction
+ * ("" when no branch on it was found). */
+static const char *dead_of(const struct bpf_insn *insns, size_t n, char *buf)
+{
+	struct bext_sec sec = { .name = "t", .insns = (void *)insns, .insns_size = n * 8 };
+	struct core_relo r = { 0 };
+
+	buf[0] = '\0';
+	CHECK(core_guard_dead(&sec, 0, &r) == 0, "core_guard_dead");
+	for (size_t i = 0; r.dead && i < n; i++)
+		buf[i] = i >= r.dead_base && i - r.dead_base < r.dead_len &&
+			 r.dead[i - r.dead_base] ? '1' : '0';
+	if (r.dead)
+		buf[n] = '\0';
+	free(r.dead);
+	return buf;
+}
+
+#define MOV64_K(d, k)	{ BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, k }
+#define MOV32_K(d, k)	{ BPF_ALU | BPF_MOV | BPF_K, d, 0, 0, k }
+#define MOV32_X(d, s)	{ BPF_ALU | BPF_MOV | BPF_X, d, s, 0, 0 }
+#define JEQ_K(cls, d, o) { cls | BPF_JEQ | BPF_K, d, 0, o, 0 }
+#define JNE_K(cls, d, o) { cls | BPF_JNE | BPF_K, d, 0, o, 0 }
+#define JA(o)		{ BPF_JMP | BPF_JA, 0, 0, o, 0 }
+#define EXIT		{ BPF_JMP | BPF_EXIT, 0, 0, 0, 0 }
+#define STX_DW(d, s, o)	{ BPF_STX | BPF_MEM | BPF_DW, d, s, o, 0 }
+#define LDX_DW(d, s, o)	{ BPF_LDX | BPF_MEM | BPF_DW, d, s, o, 0 }
+
+/* Every branch form clang emits for "if (bpf_core_*_exists(...))". */
+static void test_guard_forms(void)
+{
+	const struct bpf_insn jeq_over[] = {
+		MOV64_K(1, 1), JEQ_K(BPF_JMP, 1, 2), MOV64_K(0, 7), JA(1), MOV64_K(0, 0), EXIT,
+	};
+	const struct bpf_insn jne_to_use[] = {
+		MOV64_K(1, 1), JNE_K(BPF_JMP, 1, 2), MOV64_K(0, 0), EXIT, MOV64_K(0, 7), EXIT,
+	};
+	const struct bpf_insn jmp32_moved[] = {
+		MOV32_K(1, 1), MOV32_X(2, 1), JEQ_K(BPF_JMP32, 2, 1), MOV64_K(0, 7), EXIT,
+	};
+	const struct bpf_insn spilled[] = {
+		MOV64_K(1, 1), STX_DW(10, 1, -8), MOV64_K(1, 42), LDX_DW(3, 10, -8),
+		JEQ_K(BPF_JMP, 3, 1), MOV64_K(0, 7), EXIT,
+	};
+	const struct bpf_insn overwritten[] = {
+		MOV64_K(1, 1), MOV64_K(1, 42), JEQ_K(BPF_JMP, 1, 1), MOV64_K(0, 7), EXIT,
+	};
+	char buf[16];
+
+	CHECK_STR(dead_of(jeq_over, 6, buf), "001100");
+	CHECK_STR(dead_of(jne_to_use, 6, buf), "000011");
+	CHECK_STR(dead_of(jmp32_moved, 5, buf), "00010");
+	CHECK_STR(dead_of(spilled, 7, buf), "0000010");
+	CHECK_STR(dead_of(overwritten, 5, buf), "");
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "build/fixtures";
@@ -565,6 +622,7 @@ int main(int argc, char **argv)
 	test_malformed(&obj);
 	test_kernel(&obj);
 	test_synthetic(&obj);
+	test_guard_forms();
 	test_libbpf_log(path, &obj, true);
 	bk_object_close(bo);
 	test_other_fixtures(dir);
