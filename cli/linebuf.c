@@ -2,6 +2,7 @@
 /* Fast line building for event streams (see linebuf.h). */
 #include <string.h>
 
+#include "jsonw.h"
 #include "linebuf.h"
 
 void lb_mem(struct linebuf *l, const char *s, size_t n)
@@ -62,31 +63,15 @@ void lb_s64_right(struct linebuf *l, int64_t v, size_t width)
 	lb_mem(l, p, (size_t)(tmp + 24 - p));
 }
 
+static void lb_put(void *ctx, const char *p, size_t n)
+{
+	lb_mem(ctx, p, n);
+}
+
 void lb_json_str(struct linebuf *l, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	lb_lit(l, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[6] = { '\\', 0, '0', '0', hex[c >> 4], hex[c & 15] };
-
-		switch (c) {
-		case '"': case '\\': esc[1] = (char)c; lb_mem(l, esc, 2); break;
-		case '\b': esc[1] = 'b'; lb_mem(l, esc, 2); break;
-		case '\f': esc[1] = 'f'; lb_mem(l, esc, 2); break;
-		case '\n': esc[1] = 'n'; lb_mem(l, esc, 2); break;
-		case '\r': esc[1] = 'r'; lb_mem(l, esc, 2); break;
-		case '\t': esc[1] = 't'; lb_mem(l, esc, 2); break;
-		default:
-			if (c < 0x20) {
-				esc[1] = 'u';
-				lb_mem(l, esc, 6);
-			} else {
-				lb_mem(l, (const char *)&c, 1);
-			}
-		}
-	}
+	bk_json_escape(s, lb_put, l);
 	lb_lit(l, "\"");
 }
 

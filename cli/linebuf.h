@@ -2,7 +2,7 @@
 /*
  * One output line built by hand, for event streams: printf() was ~70% of a tracer's CPU and
  * cJSON ~90% (a tree per event, a %1.15g print and an sscanf() check per number). JSON
- * strings are escaped exactly as cJSON escapes them, so records read the same either way.
+ * strings follow the one escaping policy of include/jsonw.h.
  * A line longer than the buffer is cut, never overrun.
  */
 #ifndef BPFKIT_LINEBUF_H

@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "jsonw.h"
 #include "output.h"
 
 #define MAX_DEPTH 32
@@ -165,9 +166,20 @@ void out_list_end(struct out *o)
 	out_object_end(o);
 }
 
+/* cJSON passes invalid UTF-8 through: repair it first, as every JSON writer does (jsonw.h). */
+static cJSON *json_string(const char *v)
+{
+	bool oom;
+	char *fixed = bk_json_repair(v, &oom);
+	cJSON *item = oom ? NULL : cJSON_CreateString(fixed ? fixed : v);
+
+	free(fixed);
+	return item;
+}
+
 void out_str(struct out *o, const char *key, const char *label, const char *v)
 {
-	attach(o, key, label, v ? cJSON_CreateString(v) : cJSON_CreateNull());
+	attach(o, key, label, v ? json_string(v) : cJSON_CreateNull());
 }
 
 /* Exact digits: cJSON numbers are doubles and would round values above 2^53. */
@@ -230,7 +242,7 @@ void out_printf(struct out *o, const char *fmt, ...)
 		text = NULL;
 	va_end(ap);
 	if (text && o->depth > 0 && cJSON_IsObject(o->stack[o->depth - 1]))
-		cJSON_AddItemToObject(o->stack[o->depth - 1], TEXT_KEY, cJSON_CreateString(text));
+		cJSON_AddItemToObject(o->stack[o->depth - 1], TEXT_KEY, json_string(text));
 	else if (text)
 		fputs(text, o->f);
 	free(text);
@@ -248,7 +260,7 @@ void out_set_error(struct out *o, const char *msg)
 	o->failed = true;
 	if (!doc)
 		return;
-	cJSON_AddStringToObject(doc, "error", msg);
+	cJSON_AddItemToObject(doc, "error", json_string(msg));
 	cJSON_Delete(o->root);
 	o->root = doc;
 	o->depth = 0;

@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "jsonw.h"
 #include "linebuf.h"
 #include "output.h"
 #include "unit.h"
@@ -91,25 +92,74 @@ static void test_document(void)
 	free(s);
 }
 
-/* lb_json_str must escape as cJSON does, for every byte. */
+static const char *escape_input;
+
+static void doc_one_string(struct out *o)
+{
+	out_object_begin(o, NULL, NULL);
+	out_str(o, "s", NULL, escape_input);
+	out_object_end(o);
+}
+
+/* What a JSON string decodes to, through cJSON's parser. */
+static char *decoded(const char *json)
+{
+	cJSON *v = cJSON_Parse(json);
+	char *s = v && cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+
+	cJSON_Delete(v);
+	return s;
+}
+
+/* One policy (include/jsonw.h) whichever way a string is written: the trace line writer,
+ * the streaming writer and cJSON documents decode to the same value for every byte. */
 static void test_json_escaping(void)
 {
-	char in[300];
-	size_t n = 0;
+	char in[300], *stream = NULL, *doc;
+	size_t n = 0, len = 0;
 
 	for (int c = 1; c < 256; c++)
 		in[n++] = (char)c;
 	in[n] = '\0';
 	for (size_t start = 0; start < n; start += 37) {
 		struct linebuf l = { 0 };
-		cJSON *str = cJSON_CreateString(in + start);
-		char *want = cJSON_PrintUnformatted(str);
+		struct bk_jsonw *w = malloc(sizeof(*w));
+		FILE *f = open_memstream(&stream, &len);
+		char *a, *b, *c;
+		cJSON *d;
 
+		bk_jw_init(w, f);
+		bk_jw_str(w, in + start);
+		bk_jw_flush(w);
+		fclose(f);
+		free(w);
 		lb_json_str(&l, in + start);
-		CHECK_STR(lb_end(&l), want);
-		free(want);
-		cJSON_Delete(str);
+		escape_input = in + start;
+		doc = render(true, doc_one_string);
+		d = cJSON_Parse(doc);
+		a = decoded(lb_end(&l));
+		b = decoded(stream);
+		c = d ? strdup(cJSON_GetObjectItem(d, "s")->valuestring) : NULL;
+		CHECK(a && b && c && !strcmp(a, b) && !strcmp(b, c), "bytes from %zu decode alike", start);
+		CHECK_STR(lb_end(&l), stream);
+		free(a);
+		free(b);
+		free(c);
+		free(doc);
+		free(stream);
+		cJSON_Delete(d);
+		stream = NULL;
 	}
+	{
+		struct linebuf l = { 0 };
+
+		lb_json_str(&l, "a\xff" "b\x7f\xc3\xa9\n\"");
+		CHECK_STR(lb_end(&l), "\"a\\ufffdb\\u007f\xc3\xa9\\n\\\"\"");
+	}
+	escape_input = "bad \xc3 byte";
+	doc = render(true, doc_one_string);
+	CHECK(doc && strstr(doc, "\"bad \xef\xbf\xbd byte\""), "cJSON path repairs: %s", doc);
+	free(doc);
 }
 
 static void test_linebuf_text(void)
