@@ -159,43 +159,56 @@ void cli_print_help(const struct cli_command *cmd)
 	       "  -h, --help       this help\n");
 }
 
-/* Common options apply unless the command claims the same short letter (trace -p PID). */
-static void merge_options(const char *shortopts, const struct option *longopts,
-			  char *so, size_t so_len, struct option *lo, size_t lo_len)
+/* Common options apply unless the command claims the same short letter (trace -p PID).
+ * Both tables are sized for what they hold: nothing a command declares is dropped. */
+static int merge_options(const char *shortopts, const struct option *longopts, char **so,
+			 struct option **lo)
 {
-	size_t n = 0, i;
+	size_t n = 0, nlong = 0, ncommon = sizeof(common_longopts) / sizeof(common_longopts[0]);
+	size_t l;
 
-	snprintf(so, so_len, ":%s", shortopts ? shortopts : "");
-	for (i = 0; i < sizeof(common_shortopts) - 1; i++) {
+	while (longopts && longopts[nlong].name)
+		nlong++;
+	free(*so);
+	free(*lo);
+	l = 1 + (shortopts ? strlen(shortopts) : 0) + sizeof(common_shortopts);
+	*so = malloc(l);
+	*lo = calloc(nlong + ncommon + 1, sizeof(**lo));
+	if (!*so || !*lo)
+		return -ENOMEM;
+	snprintf(*so, l, ":%s", shortopts ? shortopts : "");
+	for (size_t i = 0; i < sizeof(common_shortopts) - 1; i++) {
+		size_t end = strlen(*so);
+
 		if (shortopts && strchr(shortopts, common_shortopts[i]))
 			continue;
-		size_t l = strlen(so);
-
-		if (l + 1 < so_len) {
-			so[l] = common_shortopts[i];
-			so[l + 1] = '\0';
-		}
+		(*so)[end] = common_shortopts[i];
+		(*so)[end + 1] = '\0';
 	}
-	for (i = 0; longopts && longopts[i].name && n + 1 < lo_len; i++)
-		lo[n++] = longopts[i];
-	for (i = 0; i < sizeof(common_longopts) / sizeof(common_longopts[0]) && n + 1 < lo_len; i++)
-		lo[n++] = common_longopts[i];
-	memset(&lo[n], 0, sizeof(lo[n]));
+	for (size_t i = 0; i < nlong; i++)
+		(*lo)[n++] = longopts[i];
+	for (size_t i = 0; i < ncommon; i++)
+		(*lo)[n++] = common_longopts[i];
+	return 0;
 }
 
 int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts)
 {
 	static char **active;
-	static char so[128];
-	static struct option lo[64];
+	static char *so;
+	static struct option *lo;
 	int c;
 
 	if (active != argv) {
 		active = argv;
 		optind = 0;	/* glibc: full re-initialisation */
 		opterr = 0;
-		merge_options(shortopts, longopts, so, sizeof(so), lo, 64);
+		if (merge_options(shortopts, longopts, &so, &lo)) {
+			active = NULL;
+			cli_error(ctx, "out of memory");
+			return '?';
+		}
 	}
 	for (;;) {
 		c = getopt_long(argc, argv, so, lo, NULL);
@@ -349,15 +362,18 @@ int cli_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
 
 int cli_dispatch(struct cli_ctx *ctx, const struct cli_command *table, int argc, char **argv)
 {
-	const struct cli_command *ptrs[32];
-	const struct cli_command *verb;
+	const struct cli_command **ptrs, *verb;
 	size_t n = 0;
 
-	while (table[n].name && n < 32) {
-		ptrs[n] = &table[n];
+	while (table[n].name)
 		n++;
-	}
+	ptrs = calloc(n ? n : 1, sizeof(*ptrs));
+	if (!ptrs)
+		return cli_error(ctx, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		ptrs[i] = &table[i];
 	verb = cli_lookup(ctx, ptrs, n, argv[0], "verb");
+	free(ptrs);
 	if (!verb)
 		return EXIT_USAGE;
 	return cli_run(ctx, verb, argc, argv);

@@ -380,17 +380,27 @@ static void print_cell(FILE *f, const char *text, size_t width, bool numeric, bo
 /* Columns are the keys of the first row, plus any new keys later rows bring. */
 static void render_table(struct out *o, const cJSON *rows, int indent)
 {
-	const char *cols[64];
-	size_t widths[64], ncols = 0, c;
-	bool numeric[64];
-	char hdr[128];
+	size_t ncols = 0, max = 0, c;
 	const cJSON *row, *f;
+	const char **cols;
+	size_t *widths;
+	bool *numeric;
+	char hdr[128];
 
+	cJSON_ArrayForEach(row, rows)
+		max += cJSON_GetArraySize(row);	/* every column is some row's key */
+	cols = calloc(max + 1, sizeof(*cols));
+	widths = calloc(max + 1, sizeof(*widths));
+	numeric = calloc(max + 1, sizeof(*numeric));
+	if (!cols || !widths || !numeric) {
+		o->overflow = true;	/* out of memory: reported by out_finish() */
+		goto out;
+	}
 	cJSON_ArrayForEach(row, rows) {
 		cJSON_ArrayForEach(f, row) {
 			for (c = 0; c < ncols && strcmp(cols[c], f->string); c++)
 				;
-			if (c == ncols && ncols < 64) {
+			if (c == ncols) {
 				cols[ncols] = f->string;
 				header_text(o, rows, f->string, hdr, sizeof(hdr));
 				widths[ncols] = strlen(hdr);
@@ -429,6 +439,10 @@ static void render_table(struct out *o, const cJSON *rows, int indent)
 		}
 		fputc('\n', o->f);
 	}
+out:
+	free(cols);
+	free(widths);
+	free(numeric);
 }
 
 static void render_block(struct out *o, const cJSON *obj, int indent);
@@ -528,6 +542,8 @@ int out_finish(struct out *o)
 		free(s);
 	} else if (!o->json && !o->failed) {
 		render_text(o);	/* in text mode the error went to stderr alone */
+		if (o->overflow)	/* a table could not be laid out */
+			return -ENOMEM;
 	}
 	return out_flush(o);
 }

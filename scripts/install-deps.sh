@@ -3,7 +3,7 @@
 # everything is present; needs root (or sudo) only when something is missing.
 set -eu
 
-PKGS="make gcc clang llvm pkg-config libbpf-dev libelf-dev libdw-dev libcjson-dev zlib1g-dev
+PKGS="make gcc g++ clang llvm pkg-config libbpf-dev libelf-dev libdw-dev libcjson-dev zlib1g-dev
       bpftool iproute2 jq python3 libclang-rt-14-dev"
 [ "${1:-}" = "--with-bench" ] && PKGS="$PKGS libbpf-tools time"
 

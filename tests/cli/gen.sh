@@ -38,13 +38,18 @@ test_gen_skeleton_name_and_cxx() {
 	bk gen skeleton counter.bpf.o --name my_skel -o my.skel.h
 	expect_rc 0
 	grep -q 'struct my_skel {' my.skel.h || fail "--name ignored"
-	printf '#include "my.skel.h"\nint main(){ auto s = my_skel::open(); my_skel::destroy(s); }\n' >t.cc
-	if command -v g++ >/dev/null; then
-		g++ -o t t.cc -lbpf -lelf -lz 2>&1 || fail "C++ use does not compile"
-	fi
 	bk gen skeleton counter.bpf.o --name 9bad
 	expect_rc 1
-	return 0
+	[[ $err == *"skeleton name '9bad' is not a C identifier"* ]] || fail "message: $err"
+}
+
+test_gen_skeleton_cxx() {
+	build_counter
+	command -v g++ >/dev/null || skip "g++ is not installed: the C++ form of the skeleton is not compiled"
+	bk gen skeleton counter.bpf.o --name my_skel -o my.skel.h
+	expect_rc 0
+	printf '#include "my.skel.h"\nint main(){ auto s = my_skel::open(); my_skel::destroy(s); }\n' >t.cc
+	g++ -o t t.cc -lbpf -lelf -lz 2>&1 || fail "C++ use does not compile"
 }
 
 test_gen_skeleton_bad_input() {
@@ -82,10 +87,11 @@ test_gen_vmlinux() {
 	bk gen vmlinux
 	expect_rc 0
 	[ "$(printf '%s\n' "$out" | sha256sum)" = "$(sha256sum <v.h)" ] || fail "stdout and -o differ"
-	if command -v bpftool >/dev/null; then
-		[ "$(wc -l <v.h)" -eq "$(bpftool btf dump file /sys/kernel/btf/vmlinux format c | wc -l)" ] ||
-			fail "line count differs from bpftool"
-	fi
+	# the same text as bpftool's, but for what their libbpf versions write differently
+	# (tests/cli/btf.sh: "()" vs "(void)", mode(byte) on 1-byte enums)
+	norm() { sed -e 's/(void)/()/g' -e 's/ __attribute__((mode(byte)))//g'; }
+	diff <(norm <v.h) <(bpftool btf dump file /sys/kernel/btf/vmlinux format c | norm) >d.txt ||
+		fail "differs from bpftool's: $(head -n 5 d.txt)"
 	bk gen vmlinux --btf /etc/passwd
 	expect_rc 1
 	bk gen vmlinux -j
