@@ -73,6 +73,10 @@ BIN := $(OUTPUT)/bpfkit
 
 FIXTURE_SRCS := $(sort $(wildcard tests/fixtures/*.bpf.c))
 FIXTURES := $(patsubst tests/fixtures/%.bpf.c,$(OUTPUT)/fixtures/%.bpf.o,$(FIXTURE_SRCS))
+# Objects the verifier must refuse (bpfkit load tests): kept apart so tests that iterate over
+# every fixture only see objects that load.
+REJECT_SRCS := $(sort $(wildcard tests/fixtures/reject/*.bpf.c))
+REJECTS := $(patsubst tests/fixtures/%.bpf.c,$(OUTPUT)/fixtures/%.bpf.o,$(REJECT_SRCS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -94,7 +98,7 @@ check-deps:
 	@command -v $(CLANG) >/dev/null || { echo "clang not found: apt-get install clang llvm" >&2; exit 1; }
 	@command -v $(BPFTOOL) >/dev/null || { echo "bpftool not found: apt-get install bpftool" >&2; exit 1; }
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/fixtures $(OUTPUT)/tests $(OUTPUT)/fuzz:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/fixtures $(OUTPUT)/fixtures/reject $(OUTPUT)/tests $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
 $(VMLINUX_H): | $(OUTPUT)
@@ -127,6 +131,11 @@ $(OUTPUT)/fixtures/%.bpf.o: tests/fixtures/%.bpf.c | $(OUTPUT)/fixtures
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -Iinclude -Iinclude/vmlinux/$(ARCH) $(CLANG_SYS_INCLUDES) \
 		-c $< -o $@
 
+$(OUTPUT)/fixtures/reject/%.bpf.o: tests/fixtures/reject/%.bpf.c | $(OUTPUT)/fixtures/reject
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -Iinclude -Iinclude/vmlinux/$(ARCH) $(CLANG_SYS_INCLUDES) \
+		-c $< -o $@
+
 $(OUTPUT)/obj/%.o: %.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -149,7 +158,7 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB) $(CLI_LIB_OBJS) | $(OUTPUT)/t
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@
 
-test-build: check-deps $(BIN) $(FIXTURES) $(UNITS)
+test-build: check-deps $(BIN) $(FIXTURES) $(REJECTS) $(UNITS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-build
