@@ -71,6 +71,38 @@ static const struct btf_type *resolve(const struct btf *btf, uint32_t id)
 	return t;
 }
 
+static void describe_enum(const struct btf *btf, const struct btf_type *t, const char *name,
+			  char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "enum %s (", name && *name ? name : "(anonymous)");
+
+	for (uint16_t i = 0; i < btf_vlen(t) && n < len; i++) {
+		uint32_t off = btf_is_enum64(t) ? btf_enum64(t)[i].name_off : btf_enum(t)[i].name_off;
+
+		n += (size_t)snprintf(buf + n, len - n, "%s, ", btf__name_by_offset(btf, off));
+	}
+	if (n < len)
+		snprintf(buf + n, len - n, "or a number)");
+}
+
+static void describe_array(const struct btf *btf, const struct btf_type *t, char *buf,
+			   size_t len)
+{
+	const struct btf_array *a = btf_array(t);
+	const struct btf_type *e = btf__type_by_id(btf, a->type);
+	const char *en;
+
+	while (e && btf_is_mod(e))
+		e = btf__type_by_id(btf, e->type);
+	en = e ? btf__name_by_offset(btf, e->name_off) : NULL;
+	if (e && btf_is_int(resolve(btf, a->type)) && resolve(btf, a->type)->size == 1)
+		snprintf(buf, len, "%s[%u] (a string of at most %u bytes)", en && *en ? en : "char",
+			 a->nelems, a->nelems ? a->nelems - 1 : 0);
+	else
+		snprintf(buf, len, "%s[%u] (%lld bytes, give hex)", en && *en ? en : "array",
+			 a->nelems, (long long)btf__resolve_size(btf, a->type) * a->nelems);
+}
+
 /* "__u32 (unsigned 32-bit integer)": how the error names the type. */
 static void describe(const struct btf *btf, uint32_t id, const struct btf_type *r, char *buf,
 		     size_t len)
@@ -91,10 +123,9 @@ static void describe(const struct btf *btf, uint32_t id, const struct btf_type *
 			 btf_int_encoding(r) & BTF_INT_SIGNED ? "signed" : "unsigned",
 			 r->size * 8);
 	else if (btf_is_any_enum(r))
-		snprintf(buf, len, "enum %s", name && *name ? name : "(anonymous)");
+		describe_enum(btf, r, name, buf, len);
 	else if (btf_is_array(r))
-		snprintf(buf, len, "%s array[%u]", name && *name ? name : "",
-			 btf_array(r)->nelems);
+		describe_array(btf, r, buf, len);
 	else
 		snprintf(buf, len, "%s%s%s (%u bytes, give hex)", btf_is_struct(r) ? "struct " :
 			 btf_is_union(r) ? "union " : "", name && *name ? name : "",
@@ -227,7 +258,7 @@ int kern_set_global(struct bpf_object *obj, const char *name, const char *value,
 		    struct errmsg *err)
 {
 	const struct btf *btf = bpf_object__btf(obj);
-	char names[512] = "", what[160];
+	char names[512] = "", what[320];
 	const struct btf_type *t;
 	struct bpf_map *map;
 	const void *init;

@@ -77,8 +77,31 @@ static cJSON *str_list(char *const *v, size_t n)
 	return a;
 }
 
+static cJSON *read_manifest(const char *path, int *ret);
+
+/* A load --force over an earlier one keeps the directories the earlier load made. */
+static cJSON *dir_list(const char *path, const struct kern_pins *p)
+{
+	cJSON *a = str_list(p->dirs, p->nr_dirs), *old;
+	const cJSON *d;
+	int ret, at = 0;
+
+	old = read_manifest(path, &ret);
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(old, "dirs")) {
+		bool dup = false;
+		const cJSON *x;
+
+		cJSON_ArrayForEach(x, a)
+			dup |= cJSON_IsString(d) && !strcmp(x->valuestring, d->valuestring);
+		if (a && !dup && cJSON_IsString(d) && access(d->valuestring, F_OK) == 0)
+			cJSON_InsertItemInArray(a, at++, cJSON_CreateString(d->valuestring));
+	}
+	cJSON_Delete(old);
+	return a;
+}
+
 static cJSON *manifest_json(const struct kern_load_result *r, const char *source,
-			    const struct kern_pins *p)
+			    const struct kern_pins *p, const char *path)
 {
 	cJSON *m = cJSON_CreateObject(), *progs, *maps;
 
@@ -87,7 +110,7 @@ static cJSON *manifest_json(const struct kern_load_result *r, const char *source
 	cJSON_AddStringToObject(m, "source", source);
 	cJSON_AddStringToObject(m, "pin_dir", r->pin_dir);
 	cJSON_AddNumberToObject(m, "created_at", (double)time(NULL));
-	cJSON_AddItemToObject(m, "dirs", str_list(p->dirs, p->nr_dirs));
+	cJSON_AddItemToObject(m, "dirs", dir_list(path, p));
 	cJSON_AddItemToObject(m, "links", cJSON_CreateArray());
 	progs = cJSON_AddArrayToObject(m, "progs");
 	for (size_t i = 0; i < r->nr_progs; i++) {
@@ -116,7 +139,7 @@ static cJSON *manifest_json(const struct kern_load_result *r, const char *source
 /* Write to a temporary file beside it and rename: never half a manifest. */
 static int write_file(const char *path, const char *text, struct errmsg *err)
 {
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX + 16];
 	size_t n = strlen(text);
 	int fd;
 
@@ -152,7 +175,7 @@ int kern_manifest_write(const struct kern_load_result *r, const char *source,
 	ret = mkdir_p(kern_manifest_dir());
 	if (ret)
 		return errmsg_set(err, ret, "%s: %s", kern_manifest_dir(), strerror(-ret));
-	m = manifest_json(r, source, p);
+	m = manifest_json(r, source, p, path);
 	text = m ? cJSON_Print(m) : NULL;
 	cJSON_Delete(m);
 	if (!text)
