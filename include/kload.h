@@ -52,7 +52,7 @@ struct kern_load_opts {
 struct kern_verifier {
 	char *program;
 	int64_t insn;			/* failing instruction, -1 if the log names none */
-	char insn_text[192];		/* its disassembly, "" if unknown */
+	char insn_text[272];		/* its disassembly, "" if unknown */
 	char *file;			/* source file, NULL if unknown */
 	uint32_t line;
 	char *line_text;		/* the source line, NULL if unknown */

@@ -110,7 +110,7 @@ static int scan_links(struct gc_state *st)
 /* Programs (or links) some process holds an fd for: fdinfo says "prog_id:". */
 static void scan_pid(struct gc_state *st, const char *pid)
 {
-	char dir[64], path[PATH_MAX], target[64], line[128];
+	char dir[300], path[PATH_MAX], target[64], line[128];
 	struct dirent *de;
 	DIR *d;
 

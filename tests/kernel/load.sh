@@ -368,3 +368,84 @@ test_help_and_usage() {
 	bk load a.o b.o c.o
 	expect_rc 2
 }
+
+test_reuse_map_and_type() {
+	setup
+	bk -j load "$FIXTURES/setvar.bpf.o" --pin "$D"
+	expect_rc 0
+	local hits
+	hits=$(printf '%s' "$out" | jq -r '.maps[] | select(.name == "hits") | .id')
+	bk -j load "$FIXTURES/setvar.bpf.o" --pin "$D-other" --reuse-map "hits=$D/maps/hits"
+	expect_rc 0
+	jq_is '.maps[] | select(.name == "hits") | .id' "$hits"
+	jq_is '.maps[] | select(.name == "hits") | .pinned' null
+	bk unload "$D-other"
+	expect_rc 0
+	[ -e "$D/maps/hits" ] || fail "unload of the reusing object removed the shared map's pin"
+	bk load "$FIXTURES/setvar.bpf.o" --reuse-map "nosuch=$D/maps/hits"
+	expect_rc 2
+	[[ $err == *"--reuse-map: no map 'nosuch'"* ]] || fail "$err"
+	bk load "$FIXTURES/setvar.bpf.o" --reuse-map "hits=$D/nothing"
+	expect_rc 1
+	bk unload "$D"
+	# --type: xdp_pass touches no context field, so it loads as a tc classifier too
+	bk -j load "$FIXTURES/maps.bpf.o" --program xdp_pass --type sched_cls
+	expect_rc 0
+	jq_is '.programs | length' 1
+	jq_is '.programs[0].type' sched_cls
+}
+
+# bpf(2) from python: "attach PROG LINK NETNS" attaches PROG (a pin) as an XDP link on lo of
+# network namespace NETNS and pins it at LINK; "detach LINK" detaches it. The kernel keeps a
+# detached link, without a target. (ip netns exec would hide bpffs behind a new /sys.)
+xdp_link() {
+	python3 - "$@" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def bpf(cmd, attr):
+    buf = ctypes.create_string_buffer(bytes(attr).ljust(128, b"\0"), 128)
+    r = libc.syscall(321, cmd, buf, 128)
+    if r < 0:
+        raise OSError(ctypes.get_errno(), "bpf cmd %d" % cmd)
+    return r
+def obj_get(path):
+    p = ctypes.create_string_buffer(path.encode())
+    return bpf(7, ctypes.c_uint64(ctypes.addressof(p)).value.to_bytes(8, "little") + bytes(8))
+def u32(*v):
+    return b"".join(x.to_bytes(4, "little") for x in v)
+if sys.argv[1] == "attach":
+    prog = obj_get(sys.argv[2])
+    ns = os.open("/run/netns/" + sys.argv[4], os.O_RDONLY)
+    if libc.setns(ns, 0x40000000) != 0:                # CLONE_NEWNET
+        raise OSError(ctypes.get_errno(), "setns")
+    link = bpf(28, u32(prog, 1, 37, 0))            # BPF_LINK_CREATE, ifindex 1, BPF_XDP
+    p = ctypes.create_string_buffer(sys.argv[3].encode())
+    bpf(6, ctypes.addressof(p).to_bytes(8, "little") + u32(link, 0))   # BPF_OBJ_PIN
+else:
+    bpf(34, u32(obj_get(sys.argv[2])))            # BPF_LINK_DETACH
+PY
+}
+
+test_gc_defunct_link() {
+	setup
+	command -v ip >/dev/null || skip "iproute2 not installed"
+	local ns=bkt-load-$$
+	ip netns add "$ns" || skip "cannot create a network namespace"
+	trap 'cleanup; ip netns del '"$ns"' 2>/dev/null' EXIT
+	bk load "$FIXTURES/setvar.bpf.o" --pin "$D/obj"
+	expect_rc 0
+	xdp_link attach "$D/obj/progs/match" "$D/link" "$ns" || fail "could not make an XDP link"
+	bk -j gc "$D"
+	expect_rc 0
+	jq_is 'length' 0
+	xdp_link detach "$D/link" || fail "BPF_LINK_DETACH failed"
+	bk -j gc "$D"
+	expect_rc 0
+	jq_is 'length' 1
+	jq_is '.[0].kind' link
+	jq_is '.[0].path' "$D/link"
+	jq_is '.[0].reason' "link whose target is gone (detached)"
+	[ ! -e "$D/link" ] || fail "defunct link kept"
+	bk unload "$D/obj"
+	expect_rc 0
+}
