@@ -98,7 +98,7 @@ check-deps:
 	@command -v $(CLANG) >/dev/null || { echo "clang not found: apt-get install clang llvm" >&2; exit 1; }
 	@command -v $(BPFTOOL) >/dev/null || { echo "bpftool not found: apt-get install bpftool" >&2; exit 1; }
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/fixtures $(OUTPUT)/fixtures/reject $(OUTPUT)/tests $(OUTPUT)/fuzz:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/fixtures $(OUTPUT)/tests $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
 $(VMLINUX_H): | $(OUTPUT)
@@ -131,8 +131,9 @@ $(OUTPUT)/fixtures/%.bpf.o: tests/fixtures/%.bpf.c | $(OUTPUT)/fixtures
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -Iinclude -Iinclude/vmlinux/$(ARCH) $(CLANG_SYS_INCLUDES) \
 		-c $< -o $@
 
-$(OUTPUT)/fixtures/reject/%.bpf.o: tests/fixtures/reject/%.bpf.c | $(OUTPUT)/fixtures/reject
+$(OUTPUT)/fixtures/reject/%.bpf.o: tests/fixtures/reject/%.bpf.c | $(OUTPUT)/fixtures
 	$(call msg,FIXTURE,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -Iinclude -Iinclude/vmlinux/$(ARCH) $(CLANG_SYS_INCLUDES) \
 		-c $< -o $@
 
