@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,7 +17,7 @@
 #include "kload.h"
 
 #define LOG_START_SIZE (64u << 10)
-#define LOG_MAX_SIZE (1u << 30)	/* the kernel refuses log_size >= UINT_MAX >> 2 */
+#define LOG_MAX_SIZE (UINT_MAX >> 2)	/* the kernel refuses larger log buffers */
 
 int kern_object_open(const void *buf, size_t size, const char *name, struct bpf_object **obj,
 		     struct errmsg *err)
@@ -173,6 +174,15 @@ static void logbufs_free(struct logbufs *l)
 	l->n = 0;
 }
 
+/* Did the verifier write anything (only a refused program gets a log)? */
+static bool logbufs_used(const struct logbufs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->bufs[i][0])
+			return true;
+	return false;
+}
+
 static int give_log_bufs(struct bpf_object *obj, struct logbufs *l)
 {
 	struct bpf_program *p;
@@ -207,6 +217,61 @@ static void keep_only_existing_pins(struct bpf_object *obj)
 	}
 }
 
+/* LIBBPF_PIN_BY_NAME pins that exist before load are shared, not ours to remove. */
+struct pathlist {
+	char **paths;
+	size_t n;
+};
+
+static void pathlist_free(struct pathlist *pl)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		free(pl->paths[i]);
+	free(pl->paths);
+	pl->paths = NULL;
+	pl->n = 0;
+}
+
+static void note_existing_pins(struct bpf_object *obj, struct pathlist *pl)
+{
+	struct bpf_map *m;
+
+	pathlist_free(pl);
+	bpf_object__for_each_map(m, obj) {
+		const char *path = bpf_map__pin_path(m);
+		char **t;
+
+		if (!path || access(path, F_OK) != 0)
+			continue;
+		t = realloc(pl->paths, (pl->n + 1) * sizeof(*t));
+		if (!t || !(t[pl->n] = strdup(path))) {
+			if (t)
+				pl->paths = t;
+			continue;
+		}
+		pl->paths = t;
+		pl->n++;
+	}
+}
+
+static void mark_reused(struct kern_load_result *r, const struct kern_load_opts *o,
+			const struct pathlist *existed)
+{
+	for (size_t i = 0; i < r->nr_maps; i++) {
+		struct kern_loaded_map *lm = &r->maps[i];
+
+		for (size_t k = 0; lm->by_name && k < existed->n; k++)
+			if (!strcmp(existed->paths[k], lm->pinned))
+				lm->reused = true;
+		for (size_t k = 0; k < o->nr_reuse; k++) {
+			struct bpf_map *m = bpf_object__find_map_by_name(r->obj, o->reuse[k].map);
+
+			if (m && !strcmp(bpf_map__name(m), lm->name))
+				lm->reused = true;
+		}
+	}
+}
+
 static int prepare(const struct bk_elf *e, const struct kern_load_opts *o,
 		   struct kern_load_result *r, struct logbufs *l, struct errmsg *err)
 {
@@ -227,12 +292,34 @@ static int prepare(const struct bk_elf *e, const struct kern_load_opts *o,
 
 /* The refused program's whole log, and what the object's line info says about it. */
 static int report_rejection(const struct bk_elf *e, struct kern_load_result *r,
-			    struct logbufs *l, size_t main_cnt[], struct errmsg *err);
+			    struct logbufs *l, size_t main_cnt[], int code, struct errmsg *err)
+{
+	struct kern_verifier *v = calloc(1, sizeof(*v));
+	struct bpf_program *p, *bad = NULL;
+	size_t i = 0, bad_i = 0;
 
-static void note_existing_pins(struct bpf_object *obj, bool **existed, size_t *n);
+	if (!v)
+		return errmsg_set(err, -ENOMEM, "out of memory");
+	bpf_object__for_each_program(p, r->obj) {
+		if (!bad && l->bufs[i][0]) {
+			bad = p;
+			bad_i = i;
+		}
+		i++;
+	}
+	v->program = strdup(bpf_program__name(bad));
+	v->log = l->bufs[bad_i];	/* adopt the buffer */
+	l->bufs[bad_i] = calloc(1, 1);
+	v->log_len = strlen(v->log);
+	kern_verifier_parse(v);
+	kern_verifier_locate(e, bad, main_cnt[bad_i], v);
+	r->rejected = v;
+	return errmsg_set(err, code, "%s: program '%s' rejected by the verifier: %s",
+			  r->object_name, v->program, v->message ? v->message : "see the log");
+}
 
 static int load_with_logs(const struct bk_elf *e, const struct kern_load_opts *o,
-			  struct kern_load_result *r, bool **existed, size_t *nexisted,
+			  struct kern_load_result *r, struct pathlist *existed,
 			  struct errmsg *err)
 {
 	struct logbufs l = { .size = LOG_START_SIZE };
@@ -254,24 +341,19 @@ static int load_with_logs(const struct bk_elf *e, const struct kern_load_opts *o
 		}
 		bpf_object__for_each_program(p, r->obj)	/* before subprograms are appended */
 			main_cnt[i++] = bpf_program__insn_cnt(p);
-		free(*existed);
-		note_existing_pins(r->obj, existed, nexisted);
+		note_existing_pins(r->obj, existed);
 		ret = bpf_object__load(r->obj);
-		if (ret != -ENOSPC || l.size >= LOG_MAX_SIZE)
+		if (ret != -ENOSPC || l.size >= LOG_MAX_SIZE || !logbufs_used(&l))
 			break;
 		/* the log did not fit: the verifier is deterministic, so run it again, bigger */
 		bpf_object__close(r->obj);
 		r->obj = NULL;
 		logbufs_free(&l);
-		l.size *= 4;
+		l.size = l.size > LOG_MAX_SIZE / 4 ? LOG_MAX_SIZE : l.size * 4;
 	}
 	if (ret && !err->code) {
-		bool logged = false;
-
-		for (size_t i = 0; i < l.n; i++)
-			logged |= l.bufs[i][0] != '\0';
-		if (logged)
-			ret = report_rejection(e, r, &l, main_cnt, err);
+		if (logbufs_used(&l))
+			ret = report_rejection(e, r, &l, main_cnt, ret, err);
 		else if (ret == -EPERM || ret == -EACCES)
 			ret = errmsg_set(err, ret,
 					 "loading %s: %s: loading needs CAP_BPF (plus CAP_PERFMON for tracing, CAP_NET_ADMIN for networking programs) or root: run it with sudo",
@@ -283,34 +365,6 @@ static int load_with_logs(const struct bk_elf *e, const struct kern_load_opts *o
 	free(main_cnt);
 	logbufs_free(&l);
 	return ret;
-}
-
-static int report_rejection(const struct bk_elf *e, struct kern_load_result *r,
-			    struct logbufs *l, size_t main_cnt[], struct errmsg *err)
-{
-	struct kern_verifier *v = calloc(1, sizeof(*v));
-	struct bpf_program *p, *bad = NULL;
-	size_t i = 0, bad_i = 0;
-	int code = -EACCES;
-
-	if (!v)
-		return errmsg_set(err, -ENOMEM, "out of memory");
-	bpf_object__for_each_program(p, r->obj) {
-		if (!bad && l->bufs[i][0]) {
-			bad = p;
-			bad_i = i;
-		}
-		i++;
-	}
-	v->program = strdup(bpf_program__name(bad));
-	v->log = l->bufs[bad_i];	/* adopt the buffer */
-	l->bufs[bad_i] = calloc(1, 1);
-	v->log_len = strlen(v->log);
-	kern_verifier_parse(v);
-	kern_verifier_locate(e, bad, main_cnt[bad_i], v);
-	r->rejected = v;
-	return errmsg_set(err, code, "%s: program '%s' rejected by the verifier: %s",
-			  r->object_name, v->program, v->message ? v->message : "see the log");
 }
 
 static void tag_hex(const unsigned char tag[8], char out[17])
@@ -427,42 +481,6 @@ static int pin_all(struct kern_load_result *r, const struct kern_load_opts *o,
 	return 0;
 }
 
-/* LIBBPF_PIN_BY_NAME maps whose pin exists before load are shared, not ours to remove. */
-static void note_existing_pins(struct bpf_object *obj, bool **existed, size_t *n)
-{
-	struct bpf_map *m;
-	size_t i = 0;
-
-	*n = 0;
-	bpf_object__for_each_map(m, obj)
-		(*n)++;
-	*existed = calloc(*n ? *n : 1, sizeof(**existed));
-	if (!*existed)
-		return;
-	bpf_object__for_each_map(m, obj) {
-		const char *path = bpf_map__pin_path(m);
-
-		(*existed)[i++] = path && access(path, F_OK) == 0;
-	}
-}
-
-static void mark_reused(struct kern_load_result *r, const struct kern_load_opts *o,
-			const bool *existed, size_t n)
-{
-	for (size_t i = 0; i < r->nr_maps; i++) {
-		struct kern_loaded_map *lm = &r->maps[i];
-
-		if (lm->by_name && existed && i < n && existed[i])
-			lm->reused = true;
-		for (size_t k = 0; k < o->nr_reuse; k++) {
-			struct bpf_map *m = bpf_object__find_map_by_name(r->obj, o->reuse[k].map);
-
-			if (m && !strcmp(bpf_map__name(m), lm->name))
-				lm->reused = true;
-		}
-	}
-}
-
 /* After a failure past load: the by-name pins libbpf made for us go too. */
 static void unpin_by_name(struct kern_load_result *r)
 {
@@ -478,17 +496,16 @@ int kern_load(const struct bk_elf *e, const struct kern_load_opts *o,
 	      struct kern_load_result *r, struct errmsg *err)
 {
 	struct kern_pins pins = { 0 };
-	bool *existed = NULL;
-	size_t nexisted = 0;
+	struct pathlist existed = { 0 };
 	int ret;
 
 	memset(r, 0, sizeof(*r));
 	kern_object_name(e->path, r->object_name, sizeof(r->object_name));
-	ret = load_with_logs(e, o, r, &existed, &nexisted, err);
+	ret = load_with_logs(e, o, r, &existed, err);
 	if (!ret)
 		ret = collect(r, err);
 	if (!ret)
-		mark_reused(r, o, existed, nexisted);
+		mark_reused(r, o, &existed);
 	if (!ret && o->pin_dir)
 		ret = pin_all(r, o, &pins, err);
 	if (!ret && o->pin_dir)
@@ -498,7 +515,7 @@ int kern_load(const struct bk_elf *e, const struct kern_load_opts *o,
 	if (ret)
 		kern_pins_rollback(&pins);
 	kern_pins_free(&pins);
-	free(existed);
+	pathlist_free(&existed);
 	return ret;
 }
 
