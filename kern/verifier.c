@@ -203,7 +203,7 @@ void kern_verifier_locate(const struct bk_elf *e, const struct bpf_program *prog
 
 		if (l->insn_idx > want)
 			break;
-		if (l->insn_idx < start)
+		if (l->insn_idx < start || !l->line_num)	/* line 0: compiler-made code */
 			continue;
 		free(v->file);
 		free(v->line_text);
