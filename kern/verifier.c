@@ -173,31 +173,54 @@ static void trim_copy(char **dst, const char *s)
 	*dst = strdup(s);
 }
 
-void kern_verifier_locate(const struct bk_elf *e, const struct bpf_program *prog,
-			  size_t main_cnt, struct kern_verifier *v)
+/*
+ * An instruction past the main part is in a subprogram libbpf appended: it starts at the
+ * nearest bpf-to-bpf call target at or before idx. Which function it is: the one whose
+ * opcodes match there (relocation changes immediates, never opcodes).
+ */
+static const struct bk_symbol *find_subprog(const struct bk_elf *e, const struct bpf_insn *insns,
+					    size_t cnt, size_t main_cnt, size_t idx, size_t *begin)
 {
-	const struct bpf_insn *insns = bpf_program__insns(prog);
-	size_t cnt = bpf_program__insn_cnt(prog);
-	struct bext_object bo;
-	struct errmsg err = { 0 };
-	const struct bext_sec *sec;
-	int64_t start, want;
+	size_t best = 0;
 
-	if (v->insn >= 0 && (size_t)v->insn < cnt) {
-		struct disasm_insn d;
+	for (size_t i = 0; i < cnt; i++) {
+		int64_t t = (int64_t)i + 1 + insns[i].imm;
 
-		if (!disasm_one(insns, cnt, (size_t)v->insn, NULL, &d, &err))
-			snprintf(v->insn_text, sizeof(v->insn_text), "%s%s%s", d.text,
-				 d.note[0] ? " ; " : "", d.note);
+		if (insns[i].code == (BPF_JMP | BPF_CALL) && insns[i].src_reg == BPF_PSEUDO_CALL &&
+		    t >= (int64_t)main_cnt && t <= (int64_t)idx && (size_t)t > best)
+			best = (size_t)t;
 	}
-	/* past the main part: an appended subprogram, whose offsets only the log knows */
-	if (v->insn >= 0 && (size_t)v->insn >= main_cnt)
-		goto from_log;
-	start = prog_start(e, bpf_program__name(prog), bpf_program__section_name(prog));
-	if (start < 0 || bext_object_from_elf(e, &bo, &err))
-		goto from_log;
-	sec = bo.ext ? bext_find_sec(bo.ext, bpf_program__section_name(prog)) : NULL;
-	want = start + (v->insn >= 0 ? v->insn : 0);
+	if (!best)
+		return NULL;
+	for (size_t s = 0; s < e->nr_symbols; s++) {
+		const struct bk_symbol *sym = &e->symbols[s];
+		const struct bk_section *sec;
+		const struct bpf_insn *code;
+		size_t n, k;
+
+		if (sym->type != 2 /* STT_FUNC */ || !sym->section || sym->size % BEXT_INSN_SZ)
+			continue;
+		sec = bk_elf_section(e, sym->section);
+		if (!sec || !sec->data || sym->value + sym->size > sec->size)
+			continue;
+		code = (const struct bpf_insn *)((const char *)sec->data + sym->value);
+		n = sym->size / BEXT_INSN_SZ;
+		if (best + n > cnt || idx >= best + n)
+			continue;
+		for (k = 0; k < n && code[k].code == insns[best + k].code; k++)
+			;
+		if (k == n) {
+			*begin = best;
+			return sym;
+		}
+	}
+	return NULL;
+}
+
+/* The last line record at or before section instruction want, within [start, want]. */
+static void line_at(const struct bext_sec *sec, int64_t start, int64_t want,
+		    struct kern_verifier *v)
+{
 	for (size_t i = 0; sec && i < sec->nr_lines; i++) {
 		const struct bext_line *l = &sec->lines[i];
 
@@ -211,9 +234,42 @@ void kern_verifier_locate(const struct bk_elf *e, const struct bpf_program *prog
 		v->line = l->line_num;
 		trim_copy(&v->line_text, l->line);
 	}
+}
+
+void kern_verifier_locate(const struct bk_elf *e, const struct bpf_program *prog,
+			  size_t main_cnt, struct kern_verifier *v)
+{
+	const struct bpf_insn *insns = bpf_program__insns(prog);
+	size_t cnt = bpf_program__insn_cnt(prog), begin = 0;
+	const char *sec_name = bpf_program__section_name(prog);
+	const struct bk_symbol *sub;
+	struct errmsg err = { 0 };
+	struct bext_object bo;
+	int64_t start, want;
+
+	if (v->insn >= 0 && (size_t)v->insn < cnt) {
+		struct disasm_insn d;
+
+		if (!disasm_one(insns, cnt, (size_t)v->insn, NULL, &d, &err))
+			snprintf(v->insn_text, sizeof(v->insn_text), "%s%s%s", d.text,
+				 d.note[0] ? " ; " : "", d.note);
+	}
+	start = prog_start(e, bpf_program__name(prog), sec_name);
+	want = start + (v->insn >= 0 ? v->insn : 0);
+	if (v->insn >= 0 && (size_t)v->insn >= main_cnt) {
+		sub = find_subprog(e, insns, cnt, main_cnt, (size_t)v->insn, &begin);
+		if (!sub)
+			goto from_log;
+		sec_name = sub->section;
+		start = (int64_t)(sub->value / BEXT_INSN_SZ);
+		want = start + (v->insn - (int64_t)begin);
+	}
+	if (start < 0 || bext_object_from_elf(e, &bo, &err))
+		goto from_log;
+	line_at(bo.ext ? bext_find_sec(bo.ext, sec_name) : NULL, start, want, v);
 	bext_object_close(&bo);
 	if (v->file)
 		return;
-from_log:
+from_log:	/* the "; text @ file:line" annotations the kernel prints from the same records */
 	locate_from_log(v);
 }

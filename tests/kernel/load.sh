@@ -215,6 +215,14 @@ test_verifier_rejections_explained() {
 	jq_is .verifier.insn_text 'call 6 ; bpf_trace_printk'
 	bk -j load "$REJECT/stack.bpf.o"
 	jq_is .verifier.insn null
+	# in a subprogram libbpf appended: found by its opcodes, line from the object's .BTF.ext
+	bk -j load "$REJECT/subprog.bpf.o"
+	expect_rc 1
+	jq_is .verifier.insn_text 'r1 = *(u64 *)(r0 + 0)'
+	file=$(printf '%s' "$out" | jq -r '.verifier.source | sub(":[0-9]+$"; "")')
+	[[ $file == */reject/subprog.bpf.c ]] || fail "subprogram: source file $file"
+	line=$(grep -nF 'in the subprogram' "$file" | cut -d: -f1)
+	jq_is .verifier.source "$file:$line"
 }
 
 # The log of the loop fixture is > 1 MiB: the buffer grows until the whole log fits.
