@@ -311,6 +311,7 @@ const struct cli_command cmd_load_def = {
 	"/run/bpfkit/manifests/ ($BPFKIT_MANIFEST_DIR), so 'bpfkit unload DIR' removes exactly that.\n"
 	"Pins are only made inside a bpffs mount, never through '..' or a symlink leading out of\n"
 	"it, never over an existing pin without --force; on any failure every pin made is removed.\n"
+	"When nothing is mounted at /sys/fs/bpf and DIR is under it, load mounts bpffs there.\n"
 	"\n"
 	"When the verifier refuses a program, load prints a summary (program, failing instruction\n"
 	"and its disassembly, source file:line, the verifier's message, a hint), then the last\n"

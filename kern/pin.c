@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -101,12 +102,32 @@ static int remember(char ***list, size_t *n, const char *path)
 	return 0;
 }
 
+/*
+ * Pinning under /sys/fs/bpf when nothing is mounted there: mount bpffs, as bpftool does
+ * (systemd normally has; minimal containers and initramfs shells have not).
+ */
+static void mount_default_bpffs(const char *dir)
+{
+	static const char path[] = "/sys/fs/bpf";
+	char real[PATH_MAX];
+
+	if (!realpath(path, real) || on_bpffs(real))
+		return;
+	if (strncmp(dir, path, sizeof(path) - 1) ||
+	    (dir[sizeof(path) - 1] && dir[sizeof(path) - 1] != '/'))
+		return;
+	mount("bpf", path, "bpf", 0, "mode=0700");	/* on failure the check says what to do */
+}
+
 int kern_pin_mkdir(const char *dir, struct kern_pins *p, char *resolved, size_t len,
 		   struct errmsg *err)
 {
 	char real[PATH_MAX];
 	struct stat st;
-	int ret = kern_bpffs_check(dir, real, sizeof(real), err);
+	int ret;
+
+	mount_default_bpffs(dir);
+	ret = kern_bpffs_check(dir, real, sizeof(real), err);
 
 	if (ret)
 		return ret;

@@ -457,3 +457,23 @@ test_gc_defunct_link() {
 	bk unload "$D/obj"
 	expect_rc 0
 }
+
+# Nothing mounted at /sys/fs/bpf: load --pin mounts bpffs there, as bpftool does. Only in a
+# private mount namespace: unmounting the real bpffs would drop every pin on the machine.
+test_mounts_bpffs_when_missing() {
+	setup
+	command -v unshare >/dev/null || skip "unshare not installed"
+	local res
+	res=$(unshare -m --propagation private bash -c '
+		umount /sys/fs/bpf || exit 77
+		[ "$(stat -f -c %T /sys/fs/bpf)" != bpf_fs ] || exit 78
+		"$1" -q load "$2" --pin /sys/fs/bpf/bkt-mount >/dev/null || exit 1
+		stat -f -c %T /sys/fs/bpf/bkt-mount/progs/match' _ "$BPFKIT" "$FIXTURES/setvar.bpf.o" 2>&1)
+	case $? in
+	77) skip "cannot unmount bpffs in a private mount namespace" ;;
+	78) skip "bpffs is still visible after umount (stacked mounts)" ;;
+	0) [ "$res" = bpf_fs ] || fail "pin not on bpffs: $res" ;;
+	*) fail "load --pin without bpffs mounted: $res" ;;
+	esac
+	[ ! -e /sys/fs/bpf/bkt-mount ] || fail "the private mount leaked into the real bpffs"
+}
