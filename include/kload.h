@@ -165,8 +165,9 @@ int kern_removal_add(struct kern_removals *r, const char *kind, const char *path
 
 /* Remove what the manifest for dir lists. -ENOENT (nothing to do) when there is none. */
 int kern_unload(const char *dir, struct kern_removals *out, struct errmsg *err);
-/* Remove one pin (inside bpffs only). */
-int kern_unpin(const char *path, struct kern_removals *out, struct errmsg *err);
+/* Remove one pin (inside bpffs only); with check_only, only say whether it could be. */
+int kern_unpin(const char *path, bool check_only, struct kern_removals *out,
+	       struct errmsg *err);
 /* Find stale pins under root (default /sys/fs/bpf) and remove them unless dry_run. */
 int kern_gc(const char *root, bool dry_run, struct kern_removals *out, struct errmsg *err);
 

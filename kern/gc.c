@@ -430,7 +430,8 @@ int kern_gc(const char *root, bool dry_run, struct kern_removals *out, struct er
 	return ret ? errmsg_set(err, ret, "gc: %s", strerror(-ret)) : 0;
 }
 
-int kern_unpin(const char *path, struct kern_removals *out, struct errmsg *err)
+int kern_unpin(const char *path, bool check_only, struct kern_removals *out,
+	       struct errmsg *err)
 {
 	char parent[PATH_MAX], real[PATH_MAX], full[PATH_MAX + 256];
 	const char *base = strrchr(path, '/'), *kind;
@@ -461,6 +462,8 @@ int kern_unpin(const char *path, struct kern_removals *out, struct errmsg *err)
 		return errmsg_set(err, -errno, "%s: %s", path, strerror(errno));
 	kind = kern_fd_kind(fd, &id);
 	close(fd);
+	if (check_only)
+		return 0;
 	if (unlink(full))
 		return errmsg_set(err, -errno, "%s: %s", path, strerror(errno));
 	return kern_removal_add(out, kind, full, id, NULL, false) ?

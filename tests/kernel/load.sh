@@ -288,6 +288,10 @@ test_unpin() {
 	setup
 	bk load "$FIXTURES/setvar.bpf.o" --pin "$D"
 	expect_rc 0
+	bk unpin "$D/progs/match" "$D/maps/nosuch"
+	expect_rc 1
+	[[ $err == *"$D/maps/nosuch: No such file or directory"* ]] || fail "$err"
+	[ -e "$D/progs/match" ] || fail "a failed unpin removed the pins checked before the bad one"
 	bk -j unpin "$D/progs/match" "$D/maps/hits"
 	expect_rc 0
 	jq_is '.[0].kind' prog
