@@ -328,7 +328,8 @@ const struct cli_command cmd_load_def = {
 	"                       strings for char arrays, hex bytes for anything else\n"
 	"      --reuse-map NAME=PINPATH\n"
 	"                       use the pinned map at PINPATH as the object's map NAME\n"
-	"  -f, --force          replace existing pins\n"
+	"  -f, --force          replace existing pins; add to a DIR an earlier load pinned into\n"
+	"                       (its manifest then lists both)\n"
 	"      --log FILE       write the whole verifier log to FILE when a program is refused\n",
 	0
 };

@@ -139,6 +139,8 @@ const char *kern_fd_kind(int fd, uint32_t *id);
 const char *kern_manifest_dir(void);
 /* The manifest path for a resolved pin directory. */
 int kern_manifest_path(const char *pin_dir, char *buf, size_t len);
+/* -EEXIST when a manifest already describes pin_dir (another load owns it). */
+int kern_manifest_check_free(const char *pin_dir, struct errmsg *err);
 int kern_manifest_write(const struct kern_load_result *r, const char *source,
 			const struct kern_pins *p, struct errmsg *err);
 /* The object name and pin dir of a program bpfkit loaded and pinned; -ENOENT if none. */

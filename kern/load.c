@@ -501,6 +501,8 @@ int kern_load(const struct bk_elf *e, const struct kern_load_opts *o,
 
 	memset(r, 0, sizeof(*r));
 	kern_object_name(e->path, r->object_name, sizeof(r->object_name));
+	if (o->pin_dir && !o->force && (ret = kern_manifest_check_free(o->pin_dir, err)))
+		return ret;
 	ret = load_with_logs(e, o, r, &existed, err);
 	if (!ret)
 		ret = collect(r, err);

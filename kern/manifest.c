@@ -79,14 +79,13 @@ static cJSON *str_list(char *const *v, size_t n)
 
 static cJSON *read_manifest(const char *path, int *ret);
 
-/* A load --force over an earlier one keeps the directories the earlier load made. */
-static cJSON *dir_list(const char *path, const struct kern_pins *p)
+/* A load --force over an earlier one keeps the directories the earlier load made... */
+static cJSON *dir_list(const cJSON *old, const struct kern_pins *p)
 {
-	cJSON *a = str_list(p->dirs, p->nr_dirs), *old;
+	cJSON *a = str_list(p->dirs, p->nr_dirs);
 	const cJSON *d;
-	int ret, at = 0;
+	int at = 0;
 
-	old = read_manifest(path, &ret);
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(old, "dirs")) {
 		bool dup = false;
 		const cJSON *x;
@@ -96,12 +95,36 @@ static cJSON *dir_list(const char *path, const struct kern_pins *p)
 		if (a && !dup && cJSON_IsString(d) && access(d->valuestring, F_OK) == 0)
 			cJSON_InsertItemInArray(a, at++, cJSON_CreateString(d->valuestring));
 	}
-	cJSON_Delete(old);
 	return a;
 }
 
+/* ...and the entries of the earlier load whose pins still exist and were not replaced. */
+static void carry_over(cJSON *m, const cJSON *old, const char *key)
+{
+	cJSON *now = cJSON_GetObjectItemCaseSensitive(m, key);
+	const cJSON *it, *x;
+
+	if (!now)
+		now = cJSON_AddArrayToObject(m, key);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(old, key)) {
+		const cJSON *pin = cJSON_GetObjectItemCaseSensitive(it, "pinned");
+		bool replaced = false;
+
+		if (!cJSON_IsString(pin) || !pin->valuestring[0] ||
+		    access(pin->valuestring, F_OK) != 0)
+			continue;
+		cJSON_ArrayForEach(x, now) {
+			const cJSON *xp = cJSON_GetObjectItemCaseSensitive(x, "pinned");
+
+			replaced |= cJSON_IsString(xp) && !strcmp(xp->valuestring, pin->valuestring);
+		}
+		if (!replaced)
+			cJSON_AddItemToArray(now, cJSON_Duplicate(it, true));
+	}
+}
+
 static cJSON *manifest_json(const struct kern_load_result *r, const char *source,
-			    const struct kern_pins *p, const char *path)
+			    const struct kern_pins *p, const cJSON *old)
 {
 	cJSON *m = cJSON_CreateObject(), *progs, *maps;
 
@@ -110,7 +133,7 @@ static cJSON *manifest_json(const struct kern_load_result *r, const char *source
 	cJSON_AddStringToObject(m, "source", source);
 	cJSON_AddStringToObject(m, "pin_dir", r->pin_dir);
 	cJSON_AddNumberToObject(m, "created_at", (double)time(NULL));
-	cJSON_AddItemToObject(m, "dirs", dir_list(path, p));
+	cJSON_AddItemToObject(m, "dirs", dir_list(old, p));
 	cJSON_AddItemToObject(m, "links", cJSON_CreateArray());
 	progs = cJSON_AddArrayToObject(m, "progs");
 	for (size_t i = 0; i < r->nr_progs; i++) {
@@ -166,7 +189,7 @@ int kern_manifest_write(const struct kern_load_result *r, const char *source,
 			const struct kern_pins *p, struct errmsg *err)
 {
 	char path[PATH_MAX];
-	cJSON *m;
+	cJSON *m, *old;
 	char *text;
 	int ret;
 
@@ -175,7 +198,11 @@ int kern_manifest_write(const struct kern_load_result *r, const char *source,
 	ret = mkdir_p(kern_manifest_dir());
 	if (ret)
 		return errmsg_set(err, ret, "%s: %s", kern_manifest_dir(), strerror(-ret));
-	m = manifest_json(r, source, p, path);
+	old = read_manifest(path, &ret);
+	m = manifest_json(r, source, p, old);
+	for (size_t i = 0; m && old && i < 3; i++)
+		carry_over(m, old, (const char *[]){ "links", "progs", "maps" }[i]);
+	cJSON_Delete(old);
 	text = m ? cJSON_Print(m) : NULL;
 	cJSON_Delete(m);
 	if (!text)
@@ -185,6 +212,20 @@ int kern_manifest_write(const struct kern_load_result *r, const char *source,
 	if (!ret)
 		((struct kern_load_result *)r)->manifest = strdup(path);
 	return ret;
+}
+
+int kern_manifest_check_free(const char *pin_dir, struct errmsg *err)
+{
+	char real[PATH_MAX], path[PATH_MAX];
+	struct errmsg ignored = { 0 };
+
+	/* a path outside bpffs is refused later, by the pinning itself, with its own message */
+	if (kern_bpffs_check(pin_dir, real, sizeof(real), &ignored) ||
+	    kern_manifest_path(real, path, sizeof(path)) || access(path, F_OK))
+		return 0;
+	return errmsg_set(err, -EEXIST,
+			  "%s already holds what an earlier 'bpfkit load --pin' made (manifest %s): 'bpfkit unload %s' first, or --force to add to it",
+			  real, path, real);
 }
 
 static cJSON *read_manifest(const char *path, int *ret)

@@ -260,11 +260,15 @@ test_pin_safety() {
 	id=$(bpftool -j prog show pinned "$D/progs/match" | jq -r .id)
 	bk load "$f" --pin "$D"
 	expect_rc 1
-	[[ $err == *"$D/progs/match: a pin already exists"*"--force"* ]] || fail "existing pin: $err"
+	[[ $err == *"$D already holds what an earlier 'bpfkit load --pin' made"*"--force"* ]] || fail "existing load: $err"
 	[ "$(bpftool -j prog show pinned "$D/progs/match" | jq -r .id)" = "$id" ] || fail "the refused load touched the old pin"
 	bk load "$f" --pin "$D" --force
 	expect_rc 0
 	[ "$(bpftool -j prog show pinned "$D/progs/match" | jq -r .id)" != "$id" ] || fail "--force did not replace the pin"
+	# --force into a directory another object uses: both are in the manifest, unload takes both
+	bk load "$FIXTURES/maps.bpf.o" --program xdp_pass --pin "$D" --force
+	expect_rc 0
+	[ -e "$D/progs/xdp_pass" ] && [ -e "$D/progs/match" ] || fail "pins: $(ls "$D/progs")"
 	bk unload "$D"
 	expect_rc 0
 	[ ! -e "$D" ] || fail "--force lost the directories of the first load: $(ls -R "$D")"
