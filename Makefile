@@ -73,6 +73,10 @@ BIN := $(OUTPUT)/bpfkit
 
 FIXTURE_SRCS := $(sort $(wildcard tests/fixtures/*.bpf.c))
 FIXTURES := $(patsubst tests/fixtures/%.bpf.c,$(OUTPUT)/fixtures/%.bpf.o,$(FIXTURE_SRCS))
+# Objects the verifier must refuse (bpfkit load tests): kept apart so tests that iterate over
+# every fixture only see objects that load.
+REJECT_SRCS := $(sort $(wildcard tests/fixtures/reject/*.bpf.c))
+REJECTS := $(patsubst tests/fixtures/%.bpf.c,$(OUTPUT)/fixtures/%.bpf.o,$(REJECT_SRCS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -127,6 +131,12 @@ $(OUTPUT)/fixtures/%.bpf.o: tests/fixtures/%.bpf.c | $(OUTPUT)/fixtures
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -Iinclude -Iinclude/vmlinux/$(ARCH) $(CLANG_SYS_INCLUDES) \
 		-c $< -o $@
 
+$(OUTPUT)/fixtures/reject/%.bpf.o: tests/fixtures/reject/%.bpf.c | $(OUTPUT)/fixtures
+	$(call msg,FIXTURE,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -Iinclude -Iinclude/vmlinux/$(ARCH) $(CLANG_SYS_INCLUDES) \
+		-c $< -o $@
+
 $(OUTPUT)/obj/%.o: %.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -149,7 +159,13 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB) $(CLI_LIB_OBJS) | $(OUTPUT)/t
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@
 
-test-build: check-deps $(BIN) $(FIXTURES) $(UNITS)
+# test_kload also links the kern/ modules it tests (without touching the kernel).
+KLOAD_OBJS := $(patsubst %,$(OUTPUT)/obj/kern/%.o,load globals pin manifest verifier gc)
+$(OUTPUT)/tests/test_kload: tests/unit/test_kload.c $(LIB) $(CLI_LIB_OBJS) $(KLOAD_OBJS) | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(KLOAD_OBJS) $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@
+
+test-build: check-deps $(BIN) $(FIXTURES) $(REJECTS) $(UNITS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-build

@@ -125,11 +125,15 @@ void cli_libbpf_offline(void);
 	X(btf)                                                                        \
 	X(build)                                                                      \
 	X(core)                                                                       \
+	X(gc)                                                                         \
 	X(gen)                                                                        \
 	X(inspect)                                                                    \
+	X(load)                                                                       \
 	X(package)                                                                    \
 	X(strip)                                                                      \
 	X(trace)                                                                      \
+	X(unload)                                                                     \
+	X(unpin)                                                                      \
 	X(version)
 
 #define CLI_DECLARE(n) int cmd_##n(struct cli_ctx *ctx, int argc, char **argv); \
