@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* User half of the openat tracer: load, filter, attach, stream events, count losses. */
+/* User half of the openat tracer: its filters, its record as a line; the runtime does the
+ * rest (kern/tracer.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -9,18 +10,10 @@
 #include <bpf/libbpf.h>
 
 #include "bpfkit/openat.h"
-#include "kern.h"
+#include "kload.h"
 #include "linebuf.h"
 #include "openat.skel.h"
-#include "trace.h"
-
-struct openat_state {
-	struct cli_ctx *ctx;
-	const struct trace_opts *opts;
-	uint64_t events;
-	unsigned int batch;	/* events since the last flush */
-	int write_err;
-};
+#include "tracer.h"
 
 static const struct { int flag; const char *name; } open_flags[] = {
 	{ O_CREAT, "CREAT" }, { O_EXCL, "EXCL" }, { O_NOCTTY, "NOCTTY" },
@@ -94,12 +87,13 @@ static void event_json_line(struct linebuf *l, const struct openat_event *e)
 	lb_lit(l, "}");
 }
 
-/* [TIME(s)] PID COMM FD ERR FLAGS PATH, the widths of print_header(). */
-static void event_text_line(struct linebuf *l, const struct openat_event *e, bool timestamps)
+/* [TIME(s)] PID COMM FD ERR FLAGS PATH, the widths of header(). */
+static void event_text_line(struct linebuf *l, const struct openat_event *e,
+			    const struct trace_common *c)
 {
-	if (timestamps) {
+	if (c->timestamps) {
 		char t[32];
-		int n = snprintf(t, sizeof(t), "%-10.6f ", trace_elapsed(e->ts_ns));
+		int n = snprintf(t, sizeof(t), "%-10.6f ", trace_elapsed(c, e->ts_ns));
 
 		lb_mem(l, t, n > 0 ? (size_t)n : 0);
 	}
@@ -116,119 +110,79 @@ static void event_text_line(struct linebuf *l, const struct openat_event *e, boo
 	lb_str(l, e->path, 0);
 }
 
-static void print_header(const struct openat_state *st)
+static void header(const struct trace_common *c, const void *priv, struct linebuf *l)
 {
-	if (out_json(st->ctx->out))
-		return;
-	if (st->opts->timestamps)
-		out_printf(st->ctx->out, "%-10s ", "TIME(s)");
-	out_printf(st->ctx->out, "%-7s %-16s %4s %3s %-22s %s\n", "PID", "COMM", "FD", "ERR",
-		   "FLAGS", "PATH");
+	if (c->timestamps)
+		lb_str(l, "TIME(s)", 11);
+	lb_str(l, "PID", 8);
+	lb_str(l, "COMM", 17);
+	lb_lit(l, "  FD ERR ");
+	lb_str(l, "FLAGS", 23);
+	lb_lit(l, "PATH");
 }
 
-static int handle_event(void *data, void *raw, size_t size)
+static int decode(const void *raw, size_t size, const struct trace_common *c, const void *priv,
+		  bool json, struct linebuf *l)
 {
-	struct openat_state *st = data;
 	struct openat_event e;
-	struct linebuf l;
 
-	if (kern_stop)
-		return KERN_RING_BREAK;
 	if (size < sizeof(e))
-		return 0;
+		return -1;
 	memcpy(&e, raw, sizeof(e));
 	e.comm[sizeof(e.comm) - 1] = '\0';
 	e.path[sizeof(e.path) - 1] = '\0';
-	st->events++;
-	l.n = 0;
-	if (out_json(st->ctx->out))
-		event_json_line(&l, &e);
+	if (json)
+		event_json_line(l, &e);
 	else
-		event_text_line(&l, &e, st->opts->timestamps);
-	out_stream_line(st->ctx->out, lb_end(&l));
-	if (st->opts->count && st->events >= st->opts->count)
-		kern_stop = 1;
-	if (kern_stop || ++st->batch >= KERN_RING_BATCH)
-		return KERN_RING_BREAK;
+		event_text_line(l, &e, c);
 	return 0;
 }
 
-static int after_batch(void *data)
+/* The common filters become read-only globals: the kernel drops what nobody asked for. */
+static int configure(struct bpf_object *obj, const struct trace_common *c, void *priv,
+		     struct errmsg *err)
 {
-	struct openat_state *st = data;
+	char num[24];
+	int ret;
 
-	st->batch = 0;
-	st->write_err = out_flush(st->ctx->out);
-	return st->write_err;
-}
-
-static void set_filters(struct openat_bpf *skel, const struct trace_opts *opts)
-{
-	skel->rodata->targ_pid = opts->pid;
-	skel->rodata->targ_uid = opts->uid;
-	skel->rodata->targ_uid_set = opts->uid_set;
-	skel->rodata->targ_failed = opts->failed;
-	memcpy((char *)skel->rodata->targ_comm, opts->comm, sizeof(opts->comm));
-}
-
-/* openat2 appeared in 5.6: trace it where the kernel has the tracepoint. */
-static void skip_missing_openat2(struct openat_bpf *skel)
-{
-	if (access("/sys/kernel/tracing/events/syscalls/sys_enter_openat2", F_OK) &&
+	snprintf(num, sizeof(num), "%u", c->pid);
+	ret = kern_set_global(obj, "targ_pid", num, err);
+	snprintf(num, sizeof(num), "%u", c->uid);
+	if (!ret)
+		ret = kern_set_global(obj, "targ_uid", num, err);
+	if (!ret)
+		ret = kern_set_global(obj, "targ_uid_set", c->uid_set ? "1" : "0", err);
+	if (!ret)
+		ret = kern_set_global(obj, "targ_failed", c->failed ? "1" : "0", err);
+	if (!ret && c->comm[0])
+		ret = kern_set_global(obj, "targ_comm", c->comm, err);
+	/* openat2 appeared in 5.6: trace it where the kernel has the tracepoint */
+	if (!ret && access("/sys/kernel/tracing/events/syscalls/sys_enter_openat2", F_OK) &&
 	    access("/sys/kernel/debug/tracing/events/syscalls/sys_enter_openat2", F_OK)) {
-		bpf_program__set_autoload(skel->progs.handle_enter_openat2, false);
-		bpf_program__set_autoload(skel->progs.handle_exit_openat2, false);
+		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "handle_enter_openat2"), false);
+		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "handle_exit_openat2"), false);
 	}
-}
-
-int trace_openat_run(struct cli_ctx *ctx, const struct trace_opts *opts)
-{
-	struct openat_state st = { .ctx = ctx, .opts = opts };
-	struct ring_limits lim = { .duration_s = opts->duration_s, .poll_ms = 100,
-				   .after_batch = after_batch, .ctx = &st };
-	struct openat_bpf *skel = NULL;
-	struct ring_buffer *rb = NULL;
-	struct errmsg err = { 0 };
-	uint64_t lost = 0, n;
-	int ret = EXIT_ERR, e;
-
-	skel = openat_bpf__open();
-	if (!skel) {
-		cli_error(ctx, "opening the bundled openat object: %s", strerror(errno));
-		goto cleanup;
-	}
-	set_filters(skel, opts);
-	skip_missing_openat2(skel);
-	e = openat_bpf__load(skel);
-	if (e) {
-		kern_explain(&err, e, "loading the openat tracer");
-		cli_errmsg(ctx, &err);
-		goto cleanup;
-	}
-	e = openat_bpf__attach(skel);
-	if (e) {
-		kern_explain(&err, e, "attaching to syscalls:sys_enter_openat");
-		cli_errmsg(ctx, &err);
-		goto cleanup;
-	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &st, NULL);
-	if (!rb) {
-		cli_error(ctx, "creating the ring buffer consumer: %s", strerror(errno));
-		goto cleanup;
-	}
-	trace_start_clock();
-	print_header(&st);
-	if (kern_ring_loop(rb, &lim, &err)) {
-		cli_errmsg(ctx, &err);
-		goto cleanup;
-	}
-	for (uint32_t i = 0; i < OPENAT_NR_DROPS; i++)
-		if (!kern_percpu_sum(bpf_map__fd(skel->maps.drops), i, &n))
-			lost += n;
-	ret = st.write_err && st.write_err != -EPIPE ? EXIT_ERR : EXIT_OK;
-	trace_summary(ctx, st.events, lost);
-cleanup:
-	ring_buffer__free(rb);
-	openat_bpf__destroy(skel);
 	return ret;
 }
+
+static const void *elf_bytes(size_t *size)
+{
+	return openat_bpf__elf_bytes(size);
+}
+
+const struct tracer tracer_openat = {
+	.name = "openat",
+	.summary = "openat/openat2 calls: process, flags, path, fd or errno",
+	.details = "Every openat(2) and openat2(2) call: PID, COMM, FD (-1 on failure), ERR (errno),\n"
+		   "FLAGS (O_* without the prefix) and PATH, like libbpf-tools' opensnoop.\n"
+		   "JSON fields: ts_ns pid tid uid comm syscall fd errno flags flags_str mode path.\n",
+	.needs = "tracepoints syscalls:sys_{enter,exit}_openat (and openat2 where it exists)",
+	.filters = TRACE_PID | TRACE_UID | TRACE_COMM | TRACE_FAILED,
+	.elf_bytes = elf_bytes,
+	.configure = configure,
+	.ring_map = "events",
+	.drops_map = "drops",
+	.nr_drops = OPENAT_NR_DROPS,
+	.header = header,
+	.decode = decode,
+};

@@ -1,169 +1,298 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* bpfkit trace <tool>: run a bundled tracer and stream its events. */
+/*
+ * bpfkit trace <tracer>: the verbs, their help and completion come from the registry of
+ * bundled tracers (bpf/tracers.c); options are parsed here, the run is kern/tracer.c's, and
+ * the lines go to the output layer's stream.
+ */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "kern.h"
-#include "trace.h"
+#include "tracer.h"
 
-#define TRACE_OPTIONS								\
-	"Options:\n"								\
-	"  -p, --pid PID        only this process (thread group id)\n"		\
-	"  -u, --uid UID        only this user id\n"				\
-	"  -n, --name COMM      only this command name (exact, 15 chars at most)\n" \
-	"  -x, --failed         only failed calls\n"				\
-	"  -T, --timestamp      add a TIME(s) column: seconds since start\n"	\
-	"      --duration SEC   stop after SEC seconds\n"			\
-	"      --count N        stop after N events\n"				\
-	"\n"								\
-	"Events stream as aligned text, or as JSON Lines with --json (one object per\n" \
-	"line, flushed per batch). On exit (Ctrl-C, SIGTERM, --duration, --count) it prints\n" \
-	"'N events, M lost' to stderr and detaches everything. Filters run in the kernel.\n" \
-	"Needs root (CAP_BPF and CAP_PERFMON).\n"
+#define MAX_TRACERS 32
 
-static uint64_t start_ktime_ns;
+enum { OPT_DURATION = 0x200, OPT_COUNT };
 
-void trace_start_clock(void)
+static const struct {
+	unsigned int filter;	/* 0: every tracer */
+	const char *synopsis, *help;
+} common_help[] = {
+	{ TRACE_PID, "[-p PID]", "  -p, --pid PID        only this process (thread group id)\n" },
+	{ TRACE_UID, "[-u UID]", "  -u, --uid UID        only this user id\n" },
+	{ TRACE_COMM, "[-n COMM]", "  -n, --name COMM      only this command name (exact, 15 chars at most)\n" },
+	{ TRACE_FAILED, "[-x]", "  -x, --failed         only failed calls\n" },
+	{ 0, "[-T]", "  -T, --timestamp      add a TIME(s) column: seconds since start\n" },
+	{ 0, "[--duration SEC]", "      --duration SEC   stop after SEC seconds\n" },
+	{ 0, "[--count N]", "      --count N        stop after N events\n" },
+};
+
+static const char trace_tail[] =
+	"\n"
+	"Events stream as aligned text, or as JSON Lines with --json (one object per\n"
+	"line, flushed per batch). On exit (Ctrl-C, SIGTERM, --duration, --count, a closed\n"
+	"pipe) it prints 'N events, M lost' to stderr and detaches everything. Filters run in\n"
+	"the kernel. Needs root (CAP_BPF and CAP_PERFMON).\n";
+
+static int trace_tracer(struct cli_ctx *ctx, int argc, char **argv);
+static int trace_list(struct cli_ctx *ctx, int argc, char **argv);
+
+static struct cli_command trace_verbs[MAX_TRACERS + 2];
+
+/* "Usage: bpfkit trace NAME [options]", the tracer's text, the options it takes. */
+static char *tracer_usage(const struct tracer *t)
 {
-	struct timespec ts;
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
 
-	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	start_ktime_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (!f)
+		return NULL;
+	fprintf(f, "Usage: bpfkit trace %s", t->name);
+	for (size_t i = 0; i < sizeof(common_help) / sizeof(common_help[0]); i++)
+		if (!common_help[i].filter || (t->filters & common_help[i].filter))
+			fprintf(f, " %s", common_help[i].synopsis);
+	for (const struct option *o = t->longopts; o && o->name; o++)
+		fprintf(f, o->has_arg ? " [--%s ARG]" : " [--%s]", o->name);
+	fprintf(f, " [--json]\n\n%s\nOptions:\n", t->details);
+	for (size_t i = 0; i < sizeof(common_help) / sizeof(common_help[0]); i++)
+		if (!common_help[i].filter || (t->filters & common_help[i].filter))
+			fputs(common_help[i].help, f);
+	if (t->options_help)
+		fputs(t->options_help, f);
+	fputs(trace_tail, f);
+	return fclose(f) ? NULL : s;
 }
 
-double trace_elapsed(uint64_t ktime_ns)
+/* The list of tracers: a buffer, because cmd_trace_def is const and points at it. */
+static char trace_usage_text[8192];
+
+static void trace_usage(void)
 {
-	return ktime_ns > start_ktime_ns ? (double)(ktime_ns - start_ktime_ns) / 1e9 : 0.0;
+	FILE *f = fmemopen(trace_usage_text, sizeof(trace_usage_text), "w");
+
+	if (!f)
+		return;
+	fputs("Usage: bpfkit trace <tracer> [options]\n       bpfkit trace list\n\nTracers:\n", f);
+	for (size_t i = 0; tracers[i]; i++)
+		fprintf(f, "  %-10s %s\n", tracers[i]->name, tracers[i]->summary);
+	fputs("\nRun 'bpfkit trace <tracer> --help' for its options, 'bpfkit trace list' for what\n"
+	      "each needs from the kernel.\n", f);
+	if (ferror(f) || ftell(f) >= (long)sizeof(trace_usage_text))
+		abort();	/* a registry too long for its help is a bug, not a shorter help */
+	fclose(f);
 }
 
-void trace_summary(struct cli_ctx *ctx, uint64_t events, uint64_t lost)
+/* The verb table is the registry: built once, before main() looks anything up. */
+__attribute__((constructor)) static void build_verbs(void)
 {
-	fprintf(stderr, "%llu events, %llu lost\n", (unsigned long long)events,
-		(unsigned long long)lost);
+	size_t n = 0;
+
+	trace_usage();
+	for (size_t i = 0; tracers[i] && n < MAX_TRACERS; i++)
+		trace_verbs[n++] = (struct cli_command){ tracers[i]->name, trace_tracer, NULL,
+			tracers[i]->summary, tracer_usage(tracers[i]), CLI_STREAM };
+	trace_verbs[n] = (struct cli_command){ "list", trace_list, NULL,
+		"the bundled tracers and what each needs from the kernel",
+		"Usage: bpfkit trace list [--json]\n"
+		"\n"
+		"One line per bundled tracer: its name, what it shows, what it needs from the\n"
+		"kernel. Each is also an embedded object: 'bpfkit inspect @NAME'.\n", 0 };
 }
 
-static int parse_trace_options(struct cli_ctx *ctx, int argc, char **argv,
-			       struct trace_opts *opts)
+static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 {
-	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "uid", required_argument, NULL, 'u' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "failed", no_argument, NULL, 'x' },
-		{ "timestamp", no_argument, NULL, 'T' },
-		{ "duration", required_argument, NULL, 'D' },
-		{ "count", required_argument, NULL, 'c' },
-		{ 0 }
-	};
 	unsigned long long v;
 	char *end;
-	int c;
 
-	while ((c = cli_getopt(ctx, argc, argv, "p:u:n:xTD:c:", longopts)) != -1) {
-		switch (c) {
-		case 'p':
-			if (cli_parse_u64(ctx, "--pid", optarg, &v))
-				return EXIT_USAGE;
-			if (v == 0 || v > UINT32_MAX)
-				return cli_usage_error(ctx, "--pid: '%s' is not a process id", optarg);
-			opts->pid = (uint32_t)v;
-			break;
-		case 'u':
-			if (cli_parse_u64(ctx, "--uid", optarg, &v))
-				return EXIT_USAGE;
-			if (v >= UINT32_MAX)
-				return cli_usage_error(ctx, "--uid: '%s' is not a user id", optarg);
-			opts->uid = (uint32_t)v;
-			opts->uid_set = true;
-			break;
-		case 'n':
-			if (!*optarg || strlen(optarg) >= sizeof(opts->comm))
-				return cli_usage_error(ctx, "--name: '%s' must be 1 to 15 characters (the kernel's comm)", optarg);
-			strcpy(opts->comm, optarg);
-			break;
-		case 'x':
-			opts->failed = true;
-			break;
-		case 'T':
-			opts->timestamps = true;
-			break;
-		case 'D':
-			errno = 0;
-			opts->duration_s = strtod(optarg, &end);
-			if (errno || *end || !(opts->duration_s > 0))
-				return cli_usage_error(ctx, "--duration: '%s' is not a positive number of seconds", optarg);
-			break;
-		case 'c':
-			if (cli_parse_u64(ctx, "--count", optarg, &v))
-				return EXIT_USAGE;
-			if (!v)
-				return cli_usage_error(ctx, "--count: must be at least 1");
-			opts->count = v;
-			break;
-		case CLI_OPT_HELP:
-			return -1;
-		default:
+	switch (c) {
+	case 'p':
+		if (cli_parse_u64(ctx, "--pid", optarg, &v))
 			return EXIT_USAGE;
-		}
+		if (v == 0 || v > UINT32_MAX)
+			return cli_usage_error(ctx, "--pid: '%s' is not a process id", optarg);
+		o->pid = (uint32_t)v;
+		return 0;
+	case 'u':
+		if (cli_parse_u64(ctx, "--uid", optarg, &v))
+			return EXIT_USAGE;
+		if (v >= UINT32_MAX)
+			return cli_usage_error(ctx, "--uid: '%s' is not a user id", optarg);
+		o->uid = (uint32_t)v;
+		o->uid_set = true;
+		return 0;
+	case 'n':
+		if (!*optarg || strlen(optarg) >= sizeof(o->comm))
+			return cli_usage_error(ctx, "--name: '%s' must be 1 to 15 characters (the kernel's comm)", optarg);
+		strcpy(o->comm, optarg);
+		return 0;
+	case 'x':
+		o->failed = true;
+		return 0;
+	case 'T':
+		o->timestamps = true;
+		return 0;
+	case OPT_DURATION:
+		errno = 0;
+		o->duration_s = strtod(optarg, &end);
+		if (errno || *end || !(o->duration_s > 0))
+			return cli_usage_error(ctx, "--duration: '%s' is not a positive number of seconds", optarg);
+		return 0;
+	case OPT_COUNT:
+		if (cli_parse_u64(ctx, "--count", optarg, &v))
+			return EXIT_USAGE;
+		if (!v)
+			return cli_usage_error(ctx, "--count: must be at least 1");
+		o->count = v;
+		return 0;
+	default:
+		return EXIT_USAGE;
 	}
-	if (optind < argc)
-		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	return 0;
 }
 
-static int trace_run(struct cli_ctx *ctx, int argc, char **argv,
-		     int (*run)(struct cli_ctx *, const struct trace_opts *))
+/* Common options the tracer applies, then its own. */
+static struct option *tracer_options(const struct tracer *t, char *shortopts)
 {
-	struct trace_opts opts = { 0 };
-	struct errmsg err = { 0 };
-	int ret;
+	static const struct option common[] = {
+		{ "pid", required_argument, NULL, 'p' }, { "uid", required_argument, NULL, 'u' },
+		{ "name", required_argument, NULL, 'n' }, { "failed", no_argument, NULL, 'x' },
+		{ "timestamp", no_argument, NULL, 'T' },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "count", required_argument, NULL, OPT_COUNT },
+	};
+	static const unsigned int filter_of[] = { TRACE_PID, TRACE_UID, TRACE_COMM, TRACE_FAILED,
+						  0, 0, 0 };
+	size_t n = 0, nown = 0;
+	struct option *lo;
 
-	ret = parse_trace_options(ctx, argc, argv, &opts);
-	if (ret)
-		return ret < 0 ? EXIT_OK : ret;
+	while (t->longopts && t->longopts[nown].name)
+		nown++;
+	lo = calloc(sizeof(common) / sizeof(common[0]) + nown + 1, sizeof(*lo));
+	if (!lo)
+		return NULL;
+	shortopts[0] = '\0';
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
+		if (filter_of[i] && !(t->filters & filter_of[i]))
+			continue;
+		lo[n++] = common[i];
+		if (common[i].val < 0x100) {	/* its short form: "p:" or "x" */
+			size_t end = strlen(shortopts);
+
+			shortopts[end++] = (char)common[i].val;
+			if (common[i].has_arg)
+				shortopts[end++] = ':';
+			shortopts[end] = '\0';
+		}
+	}
+	for (size_t i = 0; i < nown; i++)
+		lo[n++] = t->longopts[i];
+	return lo;
+}
+
+static int parse_options(struct cli_ctx *ctx, const struct tracer *t, int argc, char **argv,
+			 struct trace_common *c, void *priv)
+{
+	struct errmsg err = { 0 };
+	char shortopts[32];
+	struct option *lo = tracer_options(t, shortopts);
+	int opt, ret = 0;
+
+	if (!lo)
+		return cli_error(ctx, "out of memory");
+	while (!ret && (opt = cli_getopt(ctx, argc, argv, shortopts, lo)) != -1) {
+		if (opt == CLI_OPT_HELP)
+			ret = -1;
+		else if (opt >= 0x300 && t->parse)
+			ret = t->parse(priv, opt, optarg, &err) ? cli_usage_error(ctx, "%s", err.msg) : 0;
+		else
+			ret = parse_common(ctx, opt, c);
+	}
+	free(lo);
+	if (!ret && optind < argc)
+		ret = cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	return ret;
+}
+
+static void sink_line(void *ctx, const char *line)
+{
+	out_stream_line(ctx, line);
+}
+
+static int sink_flush(void *ctx)
+{
+	return out_flush(ctx);
+}
+
+static int run_tracer(struct cli_ctx *ctx, const struct tracer *t, struct trace_common *c,
+		      void *priv)
+{
+	const struct trace_sink sink = { .json = out_json(ctx->out), .line = sink_line,
+					 .flush = sink_flush, .ctx = ctx->out };
+	struct trace_result res;
+	struct errmsg err = { 0 };
+
 	if (kern_check_tracing_privileges(&err) || kern_ensure_tracefs(&err))
 		return cli_errmsg(ctx, &err);
 	kern_trap_signals();
-	/* events are flushed per batch anyway: a larger buffer means fewer write()s */
-	cli_stdout_buffer();
-	return run(ctx, &opts);
+	cli_stdout_buffer();	/* flushed per batch anyway: fewer write()s */
+	if (tracer_run(t, c, priv, &sink, &res, &err))
+		return cli_errmsg(ctx, &err);
+	fprintf(stderr, "%llu events, %llu lost\n", (unsigned long long)res.events,
+		(unsigned long long)res.lost);
+	return res.write_err && res.write_err != -EPIPE ? EXIT_ERR : EXIT_OK;
 }
 
-static int trace_openat(struct cli_ctx *ctx, int argc, char **argv)
+static int trace_tracer(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return trace_run(ctx, argc, argv, trace_openat_run);
+	const struct tracer *t = tracer_find(ctx->cmd->name);	/* argv[0] may be a prefix */
+	struct trace_common c = { 0 };
+	void *priv = t && t->priv_size ? calloc(1, t->priv_size) : NULL;
+	int ret;
+
+	if (!t)
+		return cli_error(ctx, "no tracer '%s'", ctx->cmd->name);
+	if (t->priv_size && !priv)
+		return cli_error(ctx, "out of memory");
+	ret = parse_options(ctx, t, argc, argv, &c, priv);
+	if (!ret)
+		ret = run_tracer(ctx, t, &c, priv);
+	free(priv);
+	return ret < 0 ? EXIT_OK : ret;
 }
 
-static const struct cli_command trace_tools[] = {
-	{ "openat", trace_openat, NULL, "openat/openat2 calls: process, flags, path, fd or errno",
-	  "Usage: bpfkit trace openat [-p PID] [-u UID] [-n COMM] [-x] [-T] [--duration SEC]\n"
-	  "                           [--count N] [--json]\n"
-	  "\n"
-	  "Every openat(2) and openat2(2) call: PID, COMM, FD (-1 on failure), ERR (errno),\n"
-	  "FLAGS (O_* without the prefix) and PATH, like libbpf-tools' opensnoop.\n"
-	  "JSON fields: ts_ns pid tid uid comm syscall fd errno flags flags_str mode path.\n"
-	  "\n" TRACE_OPTIONS, CLI_STREAM },
-	{ 0 }
-};
+static int trace_list(struct cli_ctx *ctx, int argc, char **argv)
+{
+	int c;
 
-/* Called without a tool: tracing something nobody asked for would surprise. */
+	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1)
+		return c == CLI_OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	if (optind < argc)
+		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	out_list_begin(ctx->out, NULL, NULL);
+	for (size_t i = 0; tracers[i]; i++) {
+		out_object_begin(ctx->out, NULL, NULL);
+		out_str(ctx->out, "name", NULL, tracers[i]->name);
+		out_str(ctx->out, "summary", NULL, tracers[i]->summary);
+		out_str(ctx->out, "needs", NULL, tracers[i]->needs);
+		out_object_end(ctx->out);
+	}
+	out_list_end(ctx->out);
+	return EXIT_OK;
+}
+
+/* Called without a tracer: tracing something nobody asked for would surprise. */
 int cmd_trace(struct cli_ctx *ctx, int argc, char **argv)
 {
 	fputs(cmd_trace_def.usage, stderr);
-	return cli_usage_error(ctx, "which tool? e.g. 'bpfkit trace openat'");
+	return cli_usage_error(ctx, "which tracer? e.g. 'bpfkit trace openat'");
 }
 
 const struct cli_command cmd_trace_def = {
-	"trace", cmd_trace, trace_tools, "stream events from a bundled tracer",
-	"Usage: bpfkit trace <tool> [options]\n"
-	"\n"
-	"Tools:\n"
-	"  openat     openat/openat2 calls: process, flags, path, fd or errno\n"
-	"\n"
-	"Run 'bpfkit trace <tool> --help' for its options.\n",
+	"trace", cmd_trace, trace_verbs, "stream events from a bundled tracer", trace_usage_text,
 	CLI_STREAM
 };

@@ -5,7 +5,7 @@
 #include <bpf/libbpf.h>
 #include <cjson/cJSON.h>
 
-#include "bundled.h"
+#include "tracer.h"
 #include "cli.h"
 
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv)
@@ -31,8 +31,8 @@ int cmd_version(struct cli_ctx *ctx, int argc, char **argv)
 	if (uname(&uts) == 0)
 		out_str(ctx->out, "kernel", "kernel", uts.release);
 	out_list_begin(ctx->out, "bundled", "bundled programs");
-	for (const struct bundled *b = bundled_programs; b->name; b++)
-		out_str(ctx->out, NULL, NULL, b->name);
+	for (size_t i = 0; tracers[i]; i++)
+		out_str(ctx->out, NULL, NULL, tracers[i]->name);
 	out_list_end(ctx->out);
 	out_object_end(ctx->out);
 	return EXIT_OK;

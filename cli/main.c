@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bundled.h"
 #include "cli.h"
 #include "object.h"
+#include "tracer.h"
 
 #define CLI_REF(n) &cmd_##n##_def,
 static const struct cli_command *const commands[] = { CLI_COMMANDS(CLI_REF) };
@@ -182,9 +182,9 @@ static int parse_global_options(struct cli_ctx *ctx, int argc, char **argv)
 
 static const void *bundled_bytes(const char *name, size_t *size)
 {
-	const struct bundled *b = bundled_find(name);
+	const struct tracer *t = tracer_find(name);
 
-	return b ? b->elf_bytes(size) : NULL;
+	return t ? t->elf_bytes(size) : NULL;
 }
 
 int main(int argc, char **argv)

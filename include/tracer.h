@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The tracer runtime (kern/tracer.c) and what a bundled tracer registers (bpf/<name>.c).
+ *
+ * A tracer is a registration: its embedded object, how its options and the common filters
+ * become the object's read-only globals, what to do after load (fill a program array), and
+ * how one ring buffer record becomes one line of text or JSON. The runtime owns everything
+ * else: open through the object gate, configure, load, post-load, attach every program,
+ * the ring loop with its limits, the drop counters, signals, detaching. Adding a tracer is
+ * one .bpf.c, one .c with a `struct tracer`, and one line in bpf/tracers.c.
+ */
+#ifndef BPFKIT_TRACER_H
+#define BPFKIT_TRACER_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errmsg.h"
+
+struct bpf_object;
+struct linebuf;
+
+/* The options every tracer understands (those it applies are in tracer->filters). */
+struct trace_common {
+	uint32_t pid;		/* 0: any process */
+	uint32_t uid;
+	bool uid_set;
+	char comm[16];		/* "": any command */
+	bool failed;		/* only failed calls */
+	bool timestamps;	/* -T */
+	double duration_s;	/* 0: until Ctrl-C */
+	uint64_t count;		/* 0: no limit */
+	uint64_t start_ns;	/* CLOCK_MONOTONIC at start, for -T */
+};
+
+/* Which common filters a tracer applies in the kernel. */
+#define TRACE_PID	(1u << 0)
+#define TRACE_UID	(1u << 1)
+#define TRACE_COMM	(1u << 2)
+#define TRACE_FAILED	(1u << 3)
+
+struct tracer {
+	const char *name;		/* bpfkit trace <name>, and @<name> */
+	const char *summary;		/* one line: help, trace list, completion */
+	const char *details;		/* --help text between the synopsis and the options */
+	const char *needs;		/* what it needs from the kernel, for trace list */
+	unsigned int filters;		/* TRACE_PID | ... */
+	/* its own options: getopt_long entries (vals >= 0x300), their help lines, a parser */
+	const struct option *longopts;
+	const char *options_help;
+	size_t priv_size;		/* per-run state for the hooks, zeroed */
+	int (*parse)(void *priv, int opt, const char *arg, struct errmsg *err);
+	const void *(*elf_bytes)(size_t *size);
+	/* before load: read-only globals (kern_set_global) and autoload choices */
+	int (*configure)(struct bpf_object *obj, const struct trace_common *c, void *priv,
+			 struct errmsg *err);
+	/* after load, before attach: program arrays and other maps; may be NULL */
+	int (*post_load)(struct bpf_object *obj, void *priv, struct errmsg *err);
+	const char *ring_map;		/* BPF_MAP_TYPE_RINGBUF the records come from */
+	const char *drops_map;		/* per-CPU u64 array of failed reservations, or NULL */
+	uint32_t nr_drops;		/* its entries */
+	/* the text header line (no '\n'); one record as text or JSON into l; -1 skips it */
+	void (*header)(const struct trace_common *c, const void *priv, struct linebuf *l);
+	int (*decode)(const void *data, size_t size, const struct trace_common *c,
+		      const void *priv, bool json, struct linebuf *l);
+};
+
+/* Where lines go: cli/ gives the output layer's stream (text or JSON Lines). */
+struct trace_sink {
+	bool json;
+	void (*line)(void *ctx, const char *line);
+	int (*flush)(void *ctx);	/* per batch; 0 or -errno (-EPIPE: reader gone) */
+	void *ctx;
+};
+
+struct trace_result {
+	uint64_t events, lost;
+	int write_err;			/* the sink's first write error */
+};
+
+/* The bundled tracers (bpf/tracers.c), NULL-terminated; and one by name. */
+extern const struct tracer *const tracers[];
+const struct tracer *tracer_find(const char *name);
+
+/* Run t until kern_stop, the duration or the count (kern.h's signal handling must be set
+ * up by the caller). 0 with res filled, or -errno with err set. */
+int tracer_run(const struct tracer *t, struct trace_common *c, void *priv,
+	       const struct trace_sink *sink, struct trace_result *res, struct errmsg *err);
+
+/* Seconds since c->start_ns for a bpf_ktime_get_ns() timestamp. */
+double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns);
+
+#endif

@@ -1,0 +1,39 @@
+# shellcheck shell=bash
+# bpfkit trace without a kernel: the registry, its help, and every bundled object readable.
+
+test_trace_list_is_the_registry() {
+	bk trace list -j
+	expect_rc 0
+	json_ok
+	jq_is '.[] | select(.name == "openat") | .summary' "openat/openat2 calls: process, flags, path, fd or errno"
+	jq_is '[.[] | .needs | length > 0] | all' true
+	bk trace --help
+	expect_rc 0
+	for t in $(bk trace list -j >/dev/null; printf '%s' "$out" | jq -r '.[].name'); do
+		[[ $out == *"  $t "* ]] || fail "trace --help does not list $t"
+	done
+}
+
+test_every_tracer_object_inspects() {
+	local names
+	names=$("$BPFKIT" trace list -j | jq -r '.[].name')
+	[ -n "$names" ] || fail "no tracers"
+	for t in $names; do
+		bk inspect "@$t" --all -j
+		expect_rc 0
+		jq_is '.nr_programs > 0' true
+		bk "trace" "$t" --help
+		expect_rc 0
+		[[ $out == "Usage: bpfkit trace $t "* ]] || fail "help of $t: ${out:0:80}"
+	done
+}
+
+test_trace_usage() {
+	bk trace
+	expect_rc 2
+	[[ $err == *"which tracer?"* ]] || fail "$err"
+	bk trace nosuch
+	expect_rc 2
+	bk trace list extra
+	expect_rc 2
+}
