@@ -113,7 +113,10 @@ void cli_libbpf_offline(void);
 	X(core)                                                                       \
 	X(gen)                                                                        \
 	X(inspect)                                                                    \
+	X(link)                                                                       \
 	X(package)                                                                    \
+	X(prog)                                                                       \
+	X(stats)                                                                      \
 	X(strip)                                                                      \
 	X(trace)                                                                      \
 	X(version)
