@@ -254,15 +254,19 @@ static int link_list(struct cli_ctx *ctx, int argc, char **argv)
 	return list_links(ctx);
 }
 
-/* LINK operand(s) at optind: a usage error when absent or bad; *used words taken. */
-static int open_operand(struct cli_ctx *ctx, int argc, char **argv, int *fd, int *used)
+/* LINK at optind, then exactly extra more operands; a usage error comes before opening. */
+static int open_operand(struct cli_ctx *ctx, int argc, char **argv, int extra, int *fd)
 {
 	struct errmsg err = { 0 };
 	struct kern_sel sel;
+	int used = kern_sel_parse(&sel, argc - optind, argv + optind, false, &err);
 
-	*used = kern_sel_parse(&sel, argc - optind, argv + optind, false, &err);
-	if (*used < 0)
+	if (used < 0)
 		return cli_usage_error(ctx, "%s", err.msg);
+	if (argc - optind - used > extra)
+		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + used + extra]);
+	if (argc - optind - used < extra)
+		return cli_usage_error(ctx, "where to? give a path on a bpffs");
 	if (kern_link_open(&sel, fd, &err))
 		return cli_errmsg(ctx, &err);
 	return EXIT_OK;
@@ -273,20 +277,16 @@ static int link_show(struct cli_ctx *ctx, int argc, char **argv)
 	struct errmsg err = { 0 };
 	struct link_view v;
 	struct kern_link l;
-	int ret, fd, used;
+	int ret, fd;
 
 	ret = options_only(ctx, argc, argv);
 	if (ret)
 		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	if (optind >= argc)
 		return list_links(ctx);
-	ret = open_operand(ctx, argc, argv, &fd, &used);
+	ret = open_operand(ctx, argc, argv, 0, &fd);
 	if (ret)
 		return ret;
-	if (optind + used < argc) {
-		close(fd);
-		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + used]);
-	}
 	if (kern_link_info(fd, &l, &err)) {
 		close(fd);
 		return cli_errmsg(ctx, &err);
@@ -303,22 +303,17 @@ static int link_pin(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct errmsg err = { 0 };
 	const char *path;
-	int ret, fd, used;
+	int ret, fd;
 
 	ret = options_only(ctx, argc, argv);
 	if (ret)
 		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	if (argc - optind < 2)
 		return cli_usage_error(ctx, "give the link and a path: 'bpfkit link pin ID /sys/fs/bpf/NAME'");
-	ret = open_operand(ctx, argc, argv, &fd, &used);
+	ret = open_operand(ctx, argc, argv, 1, &fd);
 	if (ret)
 		return ret;
-	if (argc - optind - used != 1) {
-		close(fd);
-		return cli_usage_error(ctx, argc - optind - used < 1 ? "where to? give a path on a bpffs" :
-				       "unexpected argument after the path");
-	}
-	path = argv[optind + used];
+	path = argv[argc - 1];
 	ret = kern_obj_pin(fd, path, &err) ? cli_errmsg(ctx, &err) : EXIT_OK;
 	close(fd);
 	if (!ret)
@@ -330,18 +325,14 @@ static int link_detach(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct errmsg err = { 0 };
 	struct kern_link l;
-	int ret, fd, used;
+	int ret, fd;
 
 	ret = options_only(ctx, argc, argv);
 	if (ret)
 		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
-	ret = open_operand(ctx, argc, argv, &fd, &used);
+	ret = open_operand(ctx, argc, argv, 0, &fd);
 	if (ret)
 		return ret;
-	if (optind + used < argc) {
-		close(fd);
-		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + used]);
-	}
 	if (kern_link_info(fd, &l, &err) || kern_link_detach(fd, &err)) {
 		close(fd);
 		return cli_errmsg(ctx, &err);

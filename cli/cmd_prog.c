@@ -162,12 +162,13 @@ static void loaded_text(uint64_t boot_ns, char *buf, size_t len)
 }
 
 /* One program as bpftool -j -f prints it, plus orphaned, verified_insns, attached. */
-static void emit_prog_full(struct out *o, const struct kern_prog *p, const struct prog_view *v)
+static void emit_prog_full(struct out *o, const char *key, const struct kern_prog *p,
+			   const struct prog_view *v)
 {
 	const struct bpf_prog_info *i = &p->info;
 	char buf[64];
 
-	out_object_begin(o, NULL, NULL);
+	out_object_begin(o, key, NULL);
 	out_u64(o, "id", NULL, i->id);
 	type_text(i->type, buf, sizeof(buf));
 	out_str(o, "type", NULL, buf);
@@ -282,7 +283,7 @@ static int list_progs(struct cli_ctx *ctx)
 			continue;	/* unloaded meanwhile */
 		if (!kern_prog_info(fd, &p, &err)) {
 			if (out_json(ctx->out))
-				emit_prog_full(ctx->out, &p, &v);
+				emit_prog_full(ctx->out, NULL, &p, &v);
 			else
 				emit_prog_row(ctx->out, &p, &v);
 		}
@@ -339,6 +340,7 @@ static int prog_show(struct cli_ctx *ctx, int argc, char **argv)
 	struct prog_view v;
 	int *fds = NULL, ret;
 	size_t n = 0;
+	bool json;
 
 	ret = no_options(ctx, argc, argv);
 	if (ret)
@@ -350,21 +352,27 @@ static int prog_show(struct cli_ctx *ctx, int argc, char **argv)
 		return ret;
 	if (kern_prog_open(&sel, &fds, &n, &err))
 		return cli_errmsg(ctx, &err);
+	json = out_json(ctx->out);
 	ret = view_load(ctx, &v);
-	if (n > 1)
+	/* several: a JSON array, or in text one block per program */
+	if (n > 1 && json)
 		out_list_begin(ctx->out, NULL, NULL);
+	else if (n > 1)
+		out_object_begin(ctx->out, NULL, NULL);
 	for (size_t i = 0; !ret && i < n; i++) {
 		struct kern_prog p;
+		char key[32];
 
 		if (kern_prog_info(fds[i], &p, &err)) {
 			ret = cli_errmsg(ctx, &err);
 			break;
 		}
-		emit_prog_full(ctx->out, &p, &v);
+		snprintf(key, sizeof(key), "program %u", p.info.id);
+		emit_prog_full(ctx->out, n > 1 && !json ? key : NULL, &p, &v);
 		kern_prog_free(&p);
 	}
 	if (n > 1 && !ret)
-		out_list_end(ctx->out);
+		out_object_end(ctx->out);	/* ends a list too */
 	view_free(&v);
 	close_fds(fds, n);
 	return ret;

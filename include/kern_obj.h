@@ -60,6 +60,9 @@ size_t kern_holders_find(const struct kern_holders *h, enum kern_kind kind, uint
 			 size_t *count);
 void kern_holders_free(struct kern_holders *h);
 
+/* The kind of a BPF fd (from its /proc/self/fd link), or -1. */
+int kern_fd_kind(int fd);
+
 /* "memlock" (or another key) of an fd's /proc/self/fdinfo: 0, or -ENOENT. */
 int kern_fdinfo_u64(int fd, const char *key, uint64_t *v);
 

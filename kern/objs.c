@@ -44,8 +44,10 @@ static int kind_of_link(const char *target)
 	for (int k = 0; k < KERN_NR_KINDS; k++)
 		if (!strcmp(target, anon_names[k]))
 			return k;
-	return -1;
+	/* kernels before 6.x name link files "bpf_link", later ones "bpf-link" */
+	return strcmp(target, "anon_inode:bpf-link") ? -1 : KERN_LINK;
 }
+
 
 static int fd_kind(int fd)
 {
@@ -58,6 +60,11 @@ static int fd_kind(int fd)
 		return -1;
 	target[n] = '\0';
 	return kind_of_link(target);
+}
+
+int kern_fd_kind(int fd)
+{
+	return fd_kind(fd);
 }
 
 /* Value of "key" in an fdinfo file (already read into buf). */

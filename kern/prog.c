@@ -85,8 +85,8 @@ static int explain_get(struct errmsg *err, int code, const char *what, uint32_t 
 static int open_pinned(const char *path, enum kern_kind want, const char *what, int *fd,
 		       struct errmsg *err)
 {
-	char link[64], target[64];
-	ssize_t n;
+	static const char *const kinds[] = { "program", "map", "link", "stats fd" };
+	int kind;
 
 	*fd = bpf_obj_get(path);
 	if (*fd < 0) {
@@ -98,15 +98,12 @@ static int open_pinned(const char *path, enum kern_kind want, const char *what, 
 		return errmsg_set(err, e, "%s: %s%s", path, strerror(-e),
 				  e == -EINVAL ? " (not a pinned BPF object, or not on a bpffs)" : "");
 	}
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", *fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	target[n > 0 ? n : 0] = '\0';
-	if ((want == KERN_PROG && strcmp(target, "anon_inode:bpf-prog")) ||
-	    (want == KERN_LINK && strcmp(target, "anon_inode:bpf_link"))) {
+	kind = kern_fd_kind(*fd);
+	if (kind != (int)want) {
 		close(*fd);
 		*fd = -1;
-		return errmsg_set(err, -EINVAL, "%s is pinned, but not a %s (%s)", path, what,
-				  target);
+		return errmsg_set(err, -EINVAL, "%s is a pinned %s, not a %s", path,
+				  kind >= 0 ? kinds[kind] : "object", what);
 	}
 	return 0;
 }
