@@ -211,18 +211,33 @@ static int options_only(struct cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int list_error(struct cli_ctx *ctx, int ret)
+{
+	if (ret == -EPERM || ret == -EACCES)
+		return cli_error(ctx, "listing links needs CAP_SYS_ADMIN (root): run it with sudo");
+	return cli_error(ctx, "cannot list links: %s", strerror(-ret));
+}
+
 static int list_links(struct cli_ctx *ctx)
 {
 	struct link_view v;
 	uint32_t id = 0;
-	int ret = view_load(ctx, &v);
+	int ret = kern_link_next(0, &id);
 
+	if (ret == -ENOENT) {	/* no links: no need to walk bpffs and /proc */
+		out_list_begin(ctx->out, NULL, NULL);
+		out_list_end(ctx->out);
+		return EXIT_OK;
+	}
+	if (ret)
+		return list_error(ctx, ret);
+	ret = view_load(ctx, &v);
 	if (ret) {
 		view_free(&v);
 		return ret;
 	}
 	out_list_begin(ctx->out, NULL, NULL);
-	while (!(ret = kern_link_next(id, &id))) {
+	for (; !ret; ret = kern_link_next(id, &id)) {
 		struct kern_sel sel = { .kind = KERN_SEL_ID, .id = id };
 		struct kern_link l;
 		int fd;
@@ -235,11 +250,7 @@ static int list_links(struct cli_ctx *ctx)
 	}
 	out_list_end(ctx->out);
 	view_free(&v);
-	if (ret == -EPERM || ret == -EACCES)
-		return cli_error(ctx, "listing links needs CAP_SYS_ADMIN (root): run it with sudo");
-	if (ret != -ENOENT)
-		return cli_error(ctx, "cannot list links: %s", strerror(-ret));
-	return EXIT_OK;
+	return ret == -ENOENT ? EXIT_OK : list_error(ctx, ret);
 }
 
 static int link_list(struct cli_ctx *ctx, int argc, char **argv)

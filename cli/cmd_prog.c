@@ -262,41 +262,126 @@ static int no_options(struct cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* bytes_memlock: a holder's fdinfo, read by the /proc scan, has it; else our fd's. */
+static void prog_memlock(int fd, struct kern_prog *p, const struct prog_view *v)
+{
+	size_t n, i = kern_holders_find(&v->holders, KERN_PROG, p->info.id, &n);
+
+	if (n && v->holders.v[i].memlock) {
+		p->has_memlock = true;
+		p->memlock = v->holders.v[i].memlock;
+		return;
+	}
+	kern_prog_memlock(fd, p);
+}
+
+/*
+ * A JSON list streams: each program is rendered on its own (a small document) and written
+ * to stdout's buffer at once, as bpftool does, so memory does not grow with the number of
+ * programs (a cJSON tree of 1,000 holds ~3 MiB). Errors can only come before the first
+ * program (privileges); one later (the id walk failing) still closes the array, and is
+ * reported on stderr with exit 1. Write errors surface at out_finish() (stdout's error
+ * flag is sticky).
+ */
+struct json_list {
+	size_t n;
+	bool pretty;
+};
+
+static void json_list_item(struct json_list *jl, const struct kern_prog *p,
+			   const struct prog_view *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	struct out *o = m ? out_new(m, true, jl->pretty) : NULL;
+
+	if (o) {
+		emit_prog_full(o, NULL, p, v);
+		out_finish(o);
+		out_free(o);
+	}
+	if (m && !fclose(m) && len) {
+		fputs(jl->n++ ? "," : "[", stdout);
+		fwrite(buf, 1, len - 1, stdout);	/* without its newline */
+	}
+	free(buf);
+}
+
+static void json_list_close(struct json_list *jl)
+{
+	fputs(jl->n ? "]\n" : "[]\n", stdout);
+}
+
+static int list_error(struct cli_ctx *ctx, int ret)
+{
+	if (ret == -EPERM || ret == -EACCES)
+		return cli_error(ctx, "listing programs needs CAP_SYS_ADMIN (root): run it with sudo");
+	return cli_error(ctx, "cannot list programs: %s", strerror(-ret));
+}
+
+static void list_one(struct cli_ctx *ctx, uint32_t id, const struct prog_view *v,
+		     struct json_list *jl)
+{
+	struct kern_prog p;
+	int fd = kern_prog_fd_by_id(id);
+
+	if (fd < 0)
+		return;		/* unloaded meanwhile */
+	if (!kern_prog_info(fd, &p, NULL)) {
+		prog_memlock(fd, &p, v);
+		if (jl)
+			json_list_item(jl, &p, v);
+		else
+			emit_prog_row(ctx->out, &p, v);
+	}
+	kern_prog_free(&p);
+	close(fd);
+}
+
 static int list_progs(struct cli_ctx *ctx)
 {
+	struct json_list jl = { .pretty = ctx->pretty };
+	bool json = out_json(ctx->out);
 	struct prog_view v;
+	struct out *doc;
 	uint32_t id = 0;
 	int ret;
 
+	ret = kern_prog_next(0, &id);
+	if (ret == -ENOENT) {	/* nothing loaded: no need to walk bpffs and /proc */
+		out_list_begin(ctx->out, NULL, NULL);
+		out_list_end(ctx->out);
+		return EXIT_OK;
+	}
+	if (ret)
+		return list_error(ctx, ret);
 	ret = view_load(ctx, &v);
 	if (ret) {
 		view_free(&v);
 		return ret;
 	}
-	out_list_begin(ctx->out, NULL, NULL);
-	while (!(ret = kern_prog_next(id, &id))) {
-		struct errmsg err = { 0 };
-		struct kern_prog p;
-		int fd = kern_prog_fd_by_id(id);
-
-		if (fd < 0)
-			continue;	/* unloaded meanwhile */
-		if (!kern_prog_info(fd, &p, &err)) {
-			if (out_json(ctx->out))
-				emit_prog_full(ctx->out, NULL, &p, &v);
-			else
-				emit_prog_row(ctx->out, &p, &v);
-		}
-		kern_prog_free(&p);
-		close(fd);
-	}
-	out_list_end(ctx->out);
+	if (!json)
+		out_list_begin(ctx->out, NULL, NULL);
+	for (; !ret; ret = kern_prog_next(id, &id))
+		list_one(ctx, id, &v, json ? &jl : NULL);
+	if (!json)
+		out_list_end(ctx->out);
 	view_free(&v);
-	if (ret == -EPERM || ret == -EACCES)
-		return cli_error(ctx, "listing programs needs CAP_SYS_ADMIN (root): run it with sudo");
-	if (ret != -ENOENT)
-		return cli_error(ctx, "cannot list programs: %s", strerror(-ret));
-	return EXIT_OK;
+	if (ret == -ENOENT)
+		ret = 0;
+	if (!json || !ret) {
+		if (json)
+			json_list_close(&jl);
+		return ret ? list_error(ctx, ret) : EXIT_OK;
+	}
+	/* the array is out already: close it, and say what went wrong on stderr only */
+	json_list_close(&jl);
+	doc = ctx->out;
+	ctx->out = NULL;
+	ret = list_error(ctx, ret);
+	ctx->out = doc;
+	return ret;
 }
 
 static int prog_list(struct cli_ctx *ctx, int argc, char **argv)
@@ -367,6 +452,7 @@ static int prog_show(struct cli_ctx *ctx, int argc, char **argv)
 			ret = cli_errmsg(ctx, &err);
 			break;
 		}
+		prog_memlock(fds[i], &p, &v);
 		snprintf(key, sizeof(key), "program %u", p.info.id);
 		emit_prog_full(ctx->out, n > 1 && !json ? key : NULL, &p, &v);
 		kern_prog_free(&p);

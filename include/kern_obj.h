@@ -46,6 +46,7 @@ struct kern_holder {
 	uint32_t id;
 	int pid;
 	char comm[16];
+	uint64_t memlock;	/* from the holder's fdinfo: the same in every fd of the object */
 };
 
 struct kern_holders {
@@ -102,7 +103,10 @@ struct kern_prog {
 int kern_prog_fd_by_id(uint32_t id);
 /* The name of map id (for disassembly), 0 or -errno. */
 int kern_map_name(uint32_t id, char *buf, size_t len);
+/* Info and map ids (not memlock: see kern_prog_memlock). */
 int kern_prog_info(int fd, struct kern_prog *p, struct errmsg *err);
+/* bytes_memlock from the fd's fdinfo, as bpftool reads it. */
+void kern_prog_memlock(int fd, struct kern_prog *p);
 void kern_prog_free(struct kern_prog *p);
 /* Next program id after id (0 starts), or -ENOENT at the end. */
 int kern_prog_next(uint32_t id, uint32_t *next);

@@ -245,7 +245,7 @@ void kern_pins_free(struct kern_pins *p)
 /* ---- holders ------------------------------------------------------------------------------ */
 
 static int holders_add(struct kern_holders *h, size_t *cap, int kind, uint32_t id, int pid,
-		       const char *comm)
+		       const char *comm, uint64_t memlock)
 {
 	struct kern_holder *e;
 
@@ -266,52 +266,72 @@ static int holders_add(struct kern_holders *h, size_t *cap, int kind, uint32_t i
 	e->kind = kind;
 	e->id = id;
 	e->pid = pid;
+	e->memlock = memlock;
 	snprintf(e->comm, sizeof(e->comm), "%s", comm);
 	return 0;
 }
 
-/* The BPF fds of one process. */
-static int scan_pid(struct kern_holders *h, size_t *cap, int pid, unsigned int mask)
+/* The BPF fds of one process; paths relative to /proc/PID (dirfd) spare a lookup each. */
+static int scan_pid(struct kern_holders *h, size_t *cap, int proc, const char *pid_s, int pid,
+		    unsigned int mask)
 {
 	char path[300], target[64], buf[1024], comm[32] = "";
-	struct dirent *de;
 	bool have_comm = false;
-	int ret = 0;
+	struct dirent *de;
+	int ret = 0, dfd, fdd;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	d = opendir(path);
-	if (!d)
-		return 0;	/* gone, or not ours to see */
+	dfd = openat(proc, pid_s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;	/* gone */
+	fdd = openat(dfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fdd >= 0 ? fdopendir(fdd) : NULL;
+	if (!d) {
+		if (fdd >= 0)
+			close(fdd);
+		close(dfd);
+		return 0;	/* not ours to see */
+	}
 	while (!ret && (de = readdir(d))) {
-		uint64_t id;
+		uint64_t id = 0, memlock = 0;
 		ssize_t n;
-		int kind;
+		int kind, f;
 
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
-		n = readlink(path, target, sizeof(target) - 1);
+		n = readlinkat(fdd, de->d_name, target, sizeof(target) - 1);
 		if (n <= 0 || target[0] != 'a')		/* anon_inode:... */
 			continue;
 		target[n] = '\0';
 		kind = kind_of_link(target);
 		if (kind < 0 || !(mask & (1u << kind)))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, de->d_name);
-		id = 0;
-		if (fdinfo_keys[kind] && (read_small(path, buf, sizeof(buf)) < 0 ||
-					  fdinfo_value(buf, fdinfo_keys[kind], &id)))
-			continue;
+		if (fdinfo_keys[kind]) {
+			snprintf(path, sizeof(path), "fdinfo/%s", de->d_name);
+			f = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+			n = f < 0 ? -1 : read(f, buf, sizeof(buf) - 1);
+			if (f >= 0)
+				close(f);
+			if (n <= 0)
+				continue;
+			buf[n] = '\0';
+			if (fdinfo_value(buf, fdinfo_keys[kind], &id))
+				continue;
+			fdinfo_value(buf, "memlock:", &memlock);
+		}
 		if (!have_comm) {
-			snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-			if (read_small(path, comm, sizeof(comm)) > 0)
-				comm[strcspn(comm, "\n")] = '\0';
+			f = openat(dfd, "comm", O_RDONLY | O_CLOEXEC);
+			n = f < 0 ? -1 : read(f, comm, sizeof(comm) - 1);
+			if (f >= 0)
+				close(f);
+			comm[n > 0 ? n : 0] = '\0';
+			comm[strcspn(comm, "\n")] = '\0';
 			have_comm = true;
 		}
-		ret = holders_add(h, cap, kind, (uint32_t)id, pid, comm);
+		ret = holders_add(h, cap, kind, (uint32_t)id, pid, comm, memlock);
 	}
 	closedir(d);
+	close(dfd);
 	return ret;
 }
 
@@ -332,7 +352,7 @@ int kern_holders_scan(struct kern_holders *h, unsigned int mask, struct errmsg *
 
 		if (*end || pid <= 0 || pid == self)
 			continue;
-		ret = scan_pid(h, &cap, (int)pid, mask);
+		ret = scan_pid(h, &cap, dirfd(d), de->d_name, (int)pid, mask);
 	}
 	closedir(d);
 	if (ret) {

@@ -275,37 +275,51 @@ static void full_name(int fd, struct kern_prog *p)
 
 int kern_prog_info(int fd, struct kern_prog *p, struct errmsg *err)
 {
+	uint32_t ids[64];	/* most programs use a few maps: one call gets them */
 	__u32 len = sizeof(p->info);
 	int ret;
 
 	memset(p, 0, sizeof(*p));
+	p->info.nr_map_ids = 64;
+	p->info.map_ids = ptr_u64(ids);
 	ret = bpf_obj_get_info_by_fd(fd, &p->info, &len) ? -errno : 0;
 	if (ret == -ENODEV) {
 		p->orphaned = true;
+		p->info.nr_map_ids = 0;
 	} else if (ret) {
 		return errmsg_set(err, ret, "cannot read program info: %s", strerror(-ret));
 	} else if (p->info.nr_map_ids) {
-		struct bpf_prog_info again = { 0 };
 		uint32_t n = p->info.nr_map_ids;
 
 		p->map_ids = calloc(n, sizeof(*p->map_ids));
 		if (!p->map_ids)
 			return errmsg_set(err, -ENOMEM, "out of memory");
-		again.nr_map_ids = n;
-		again.map_ids = ptr_u64(p->map_ids);
-		len = sizeof(again);
-		if (bpf_obj_get_info_by_fd(fd, &again, &len)) {
-			free(p->map_ids);
-			p->map_ids = NULL;
-			return errmsg_set(err, -errno, "cannot read program map ids: %s",
-					  strerror(errno));
+		if (n <= 64) {
+			memcpy(p->map_ids, ids, n * sizeof(*ids));
+		} else {
+			struct bpf_prog_info again = { 0 };
+
+			again.nr_map_ids = n;
+			again.map_ids = ptr_u64(p->map_ids);
+			len = sizeof(again);
+			if (bpf_obj_get_info_by_fd(fd, &again, &len)) {
+				free(p->map_ids);
+				p->map_ids = NULL;
+				return errmsg_set(err, -errno, "cannot read program map ids: %s",
+						  strerror(errno));
+			}
+			/* a map may have been added between the two calls: keep what fits */
+			p->info.nr_map_ids = again.nr_map_ids < n ? again.nr_map_ids : n;
 		}
-		/* a map may have been added between the two calls: keep what fits */
-		p->info.nr_map_ids = again.nr_map_ids < n ? again.nr_map_ids : n;
 	}
+	p->info.map_ids = 0;
 	full_name(fd, p);
-	p->has_memlock = !kern_fdinfo_u64(fd, "memlock", &p->memlock);
 	return 0;
+}
+
+void kern_prog_memlock(int fd, struct kern_prog *p)
+{
+	p->has_memlock = !kern_fdinfo_u64(fd, "memlock", &p->memlock);
 }
 
 void kern_prog_free(struct kern_prog *p)

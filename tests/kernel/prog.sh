@@ -54,6 +54,10 @@ test_list_json_matches_bpftool() {
 			"$(printf '%s' "$theirs" | jq -c ".[] | select(.id == $id)")")
 		[ -z "$diff" ] || fail "prog $id in the list differs from bpftool: $diff"
 	done
+	bk -p prog list
+	expect_rc 0
+	json_ok
+	jq_is "map(select(.id == $XDP_ID)) | .[0].name" xdp_port9
 	# 'prog' alone is 'prog list'
 	bk prog
 	expect_rc 0
