@@ -713,6 +713,18 @@ static int dump_xlated(struct cli_ctx *ctx, struct dump_ctx *dc, bool opcodes, b
 	return EXIT_OK;
 }
 
+static char *hex_of(const uint8_t *p, uint32_t n)
+{
+	char *s = malloc((size_t)n * 2 + 1);
+
+	if (!s)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++)
+		sprintf(s + 2 * i, "%02x", p[i]);
+	s[2 * (size_t)n] = '\0';
+	return s;
+}
+
 /*
  * jited_line_info[k] is the host address where line_info[k]'s instruction begins; functions
  * are jited_ksyms[f] .. + jited_func_lens[f], laid out in the image one after the other.
@@ -744,14 +756,18 @@ static int dump_jited(struct cli_ctx *ctx, struct dump_ctx *dc, bool opcodes, bo
 		if (!out_json(o))
 			out_printf(o, "%s%s:\n", f ? "\n" : "", fname ? fname : "func");
 		for (size_t at = pos; at < end;) {
+			const struct bpf_line_info *src = NULL;
 			uint64_t pc = base + (at - pos);
 			size_t n;
 
 			/* the source lines whose code starts here */
 			while (d->jited_lines && line < d->info.nr_jited_line_info &&
 			       line < d->info.nr_line_info && d->jited_lines[line] <= pc) {
-				if (d->jited_lines[line] == pc && !out_json(o))
-					print_source(o, d, &d->lines[line], linum);
+				if (d->jited_lines[line] == pc) {
+					src = &d->lines[line];
+					if (!out_json(o))
+						print_source(o, d, src, linum);
+				}
 				line++;
 			}
 			n = kern_jit_disasm_one(jd, img + at, end - at, at - pos, text, sizeof(text));
@@ -765,6 +781,14 @@ static int dump_jited(struct cli_ctx *ctx, struct dump_ctx *dc, bool opcodes, bo
 					out_str(o, "func", NULL, fname);
 				out_hex(o, "pc", NULL, at - pos);
 				out_str(o, "text", NULL, text);
+				if (opcodes) {
+					char *hex = hex_of(img + at, (uint32_t)n);
+
+					out_str(o, "opcodes", NULL, hex ? hex : "");
+					free(hex);
+				}
+				if (src)
+					source_json(o, d, src);
 				out_object_end(o);
 			} else {
 				out_printf(o, "%5zx: ", at - pos);
@@ -900,18 +924,6 @@ static int write_file(struct cli_ctx *ctx, const char *path, const void *buf, ui
 	if (w != (ssize_t)len)
 		return cli_error(ctx, "--data-out: %s: %s", path, w < 0 ? strerror(e) : "short write");
 	return EXIT_OK;
-}
-
-static char *hex_of(const uint8_t *p, uint32_t n)
-{
-	char *s = malloc((size_t)n * 2 + 1);
-
-	if (!s)
-		return NULL;
-	for (uint32_t i = 0; i < n; i++)
-		sprintf(s + 2 * i, "%02x", p[i]);
-	s[2 * (size_t)n] = '\0';
-	return s;
 }
 
 static int run_report(struct cli_ctx *ctx, const struct kern_prog *p, struct kern_test_run *r,

@@ -139,6 +139,11 @@ test_dump_jited() {
 	# host code: x86 or arm64 mnemonics, and the source lines between them
 	printf '%s\n' "$out" | grep -Eq '^ +[0-9a-f]+: (push|ret|mov|stp|ldp)' || fail "no host instructions: $out"
 	printf '%s\n' "$out" | grep -q '^; .*bpf_htons(ETH_P_IP)' || fail "no source lines: $out"
+	bk prog dump jited id "$XDP_ID" -j --opcodes
+	expect_rc 0
+	json_ok
+	jq_is '[.[] | select(.source.text != null)] | length > 3' true
+	jq_is '.[0] | [.func, .pc, (.opcodes | test("^[0-9a-f]+$"))] | @text' '["xdp_port9","0x0",true]'
 }
 
 # packet PORT PROTO: an Ethernet + IPv4 + UDP (17) or TCP (6) frame to PORT, on stdout.
