@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 	setrlimit(RLIMIT_NOFILE, &nofile);
 	map_fds = calloc(maps, sizeof(*map_fds));
 	for (int i = 0; i < maps; i++) {
-		snprintf(name, sizeof(name), "bk_bench_m%d", i);
+		snprintf(name, sizeof(name), "bkb_m%d", i);
 		map_fds[i] = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 8, 1, NULL);
 		if (map_fds[i] < 0) {
 			fprintf(stderr, "objs_load: map %d: %s\n", i, strerror(errno));
@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 		};
 		int fd;
 
-		snprintf(name, sizeof(name), "bk_bench_p%d", i);
+		snprintf(name, sizeof(name), "bkb_p%d", i);
 		fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, name, "GPL", insns, 4, NULL);
 		if (fd < 0) {
 			fprintf(stderr, "objs_load: prog %d: %s\n", i, strerror(errno));
