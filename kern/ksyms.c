@@ -63,7 +63,8 @@ int kern_ksyms_load(struct kern_ksyms **out, struct errmsg *err)
 		ks->n++;
 	}
 	fclose(f);
-	qsort(ks->v, ks->n, sizeof(*ks->v), cmp_ksym);
+	if (ks->n)
+		qsort(ks->v, ks->n, sizeof(*ks->v), cmp_ksym);
 	*out = ks;
 	return 0;
 nomem:

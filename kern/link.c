@@ -341,7 +341,8 @@ int kern_links_scan(struct kern_links *ls, struct errmsg *err)
 			return errmsg_set(err, ret, "listing links needs CAP_SYS_ADMIN (root): run it with sudo");
 		return errmsg_set(err, ret, "cannot list links: %s", strerror(-ret));
 	}
-	qsort(ls->v, ls->n, sizeof(*ls->v), cmp_link_prog);
+	if (ls->n)	/* qsort(NULL, 0) is undefined */
+		qsort(ls->v, ls->n, sizeof(*ls->v), cmp_link_prog);
 	return 0;
 }
 

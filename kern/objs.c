@@ -225,7 +225,8 @@ int kern_pins_scan(struct kern_pins *p, const char *root, unsigned int mask, str
 		kern_pins_free(p);
 		return errmsg_set(err, walk.err, "out of memory walking bpffs");
 	}
-	qsort(p->v, p->n, sizeof(*p->v), cmp_pin);
+	if (p->n)	/* qsort(NULL, 0) is undefined */
+		qsort(p->v, p->n, sizeof(*p->v), cmp_pin);
 	return 0;
 }
 
@@ -359,7 +360,8 @@ int kern_holders_scan(struct kern_holders *h, unsigned int mask, struct errmsg *
 		kern_holders_free(h);
 		return errmsg_set(err, ret, "out of memory scanning /proc");
 	}
-	qsort(h->v, h->n, sizeof(*h->v), cmp_holder);
+	if (h->n)
+		qsort(h->v, h->n, sizeof(*h->v), cmp_holder);
 	return 0;
 }
 
