@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <bpf/btf.h>
-#include <cjson/cJSON.h>
 
 #include "cli.h"
 #include "disasm.h"

@@ -156,8 +156,13 @@ static void tracing_target(const struct kern_link *l, char *buf, size_t len)
 
 		name = t ? btf__name_by_offset(btf, t->name_off) : NULL;
 	}
-	if (at && !strncmp(at, "trace_", 6))
-		at += 6;	/* trace_fentry -> fentry, trace_raw_tp -> raw_tp (tp_btf) */
+	if (at && !strcmp(at, "trace_raw_tp")) {
+		at = "tp_btf";	/* SEC("tp_btf/NAME") attaches to typedef btf_trace_NAME */
+		if (name && !strncmp(name, "btf_trace_", 10))
+			name += 10;
+	} else if (at && !strncmp(at, "trace_", 6)) {
+		at += 6;	/* trace_fentry -> fentry */
+	}
 	if (name)
 		snprintf(buf, len, "%s:%s", at ? at : "tracing", name);
 	else

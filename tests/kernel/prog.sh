@@ -184,6 +184,22 @@ test_run_xdp_actions() {
 	jq_is .data_out "$(od -An -tx1 -v "$TMPD/udp9" | tr -d ' \n')"
 }
 
+test_run_tc_actions() {
+	local id
+	load_fixture
+	id=$(bpftool -j prog show pinned "$PINS/tc_port9" | jq .id)
+	packet 9 17 >"$TMPD/udp9"
+	packet 80 6 >"$TMPD/tcp80"
+	bk prog run id "$id" --data-in "$TMPD/udp9" -j
+	expect_rc 0
+	jq_is '[.retval, .action] | @text' '[2,"TC_ACT_SHOT"]'
+	bk prog run id "$id" --data-in "$TMPD/tcp80" -j
+	expect_rc 0
+	jq_is '[.retval, .action] | @text' '[0,"TC_ACT_OK"]'
+	bk prog show id "$id" -j
+	jq_is .type sched_cls
+}
+
 test_run_bad_input() {
 	load_fixture
 	bk prog run id "$XDP_ID"		# XDP needs a packet
@@ -259,4 +275,32 @@ test_stats_on_off() {
 	printf '%s\n' "$out" | grep -Eq '^kernel.bpf_stats_enabled: +false$' || fail "stats text: $out"
 	bk stats sideways
 	expect_rc 2
+}
+
+# A process holding a BPF_ENABLE_STATS fd keeps stats on whatever the sysctl says.
+test_stats_held_by_fd() {
+	local was holder i
+	need_root
+	was=$(cat /proc/sys/kernel/bpf_stats_enabled)
+	python3 - >"$TMPD/holder" <<'PY' &
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+attr = (ctypes.c_uint32 * 32)()          # union bpf_attr: enable_stats.type = BPF_STATS_RUN_TIME (0)
+fd = libc.syscall(321, 32, attr, 4)      # bpf(BPF_ENABLE_STATS)
+print(fd if fd >= 0 else -ctypes.get_errno(), flush=True)
+time.sleep(20)
+PY
+	holder=$!
+	trap 'kill $holder 2>/dev/null; wait $holder 2>/dev/null; echo "$was" > /proc/sys/kernel/bpf_stats_enabled' EXIT
+	for ((i = 0; i < 50; i++)); do [ -s "$TMPD/holder" ] && break; sleep 0.1; done
+	[ "$(cat "$TMPD/holder")" -ge 0 ] 2>/dev/null || skip "BPF_ENABLE_STATS failed: $(cat "$TMPD/holder")"
+	echo 0 > /proc/sys/kernel/bpf_stats_enabled
+	bk stats show -j
+	expect_rc 0
+	jq_is '[.enabled, .sysctl] | @text' '[true,false]'
+	jq_is "[.held_by[] | select(.pid == $holder) | .comm] | .[0]" python3
+	kill "$holder"
+	wait "$holder" 2>/dev/null
+	bk stats show -j
+	jq_is "[.held_by[] | select(.pid == $holder)] | length" 0
 }
