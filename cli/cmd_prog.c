@@ -645,8 +645,14 @@ static void fix_insn(struct dump_ctx *dc, struct disasm_insn *di)
 		snprintf(di->note, sizeof(di->note), "%s", name ? "" : "helper not in /proc/kallsyms");
 		di->valid = true;
 	} else if (di->kind == DISASM_CALL_BPF) {
+		/* off is the kernel's, not a reserved field, in a translated program */
+		const struct bpf_func_info *f = func_at(dc, di->idx + 1 + in->off);
+
+		name = f ? btf_name(dc->d.btf, f->type_id) : NULL;
 		snprintf(di->text, sizeof(di->text), "call pc%+d", in->off);
+		snprintf(di->note, sizeof(di->note), "%s", name ? name : "");
 		di->target = (int64_t)di->idx + 1 + in->off;
+		di->valid = true;
 	}
 }
 

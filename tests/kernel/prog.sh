@@ -130,6 +130,21 @@ test_dump_xlated() {
 	jq_is '[.[] | .source.line | select(. != null)] | length > 0' true
 }
 
+# bpf-to-bpf calls: the kernel keeps the offset in off; the callee is named from func_info.
+test_dump_xlated_subprograms() {
+	local pins=/sys/fs/bpf/bkt-sub-$$-$RANDOM
+	need_root
+	command -v bpftool >/dev/null || skip "bpftool not installed"
+	trap 'rm -rf "$pins"' EXIT
+	bpftool prog loadall "$FIXTURES/disasm.bpf.o" "$pins" || fail "bpftool prog loadall failed"
+	bk prog dump xlated pinned "$pins/handle_openat"
+	expect_rc 0
+	printf '%s\n' "$out" | grep -Eq '^ +[0-9]+: \(85\) call pc\+[0-9]+    ; mix$' || fail "no call to mix: $out"
+	printf '%s\n' "$out" | grep -qx 'mix:' || fail "no label for mix: $out"
+	printf '%s\n' "$out" | grep -q 'invalid' && fail "a translated instruction called invalid: $out"
+	return 0
+}
+
 test_dump_jited() {
 	load_fixture
 	bk prog dump jited id "$XDP_ID"
