@@ -95,7 +95,8 @@ test_pids_and_attached() {
 	need_root
 	"$BPFKIT" trace openat --duration 20 >/dev/null 2>&1 &
 	tracer=$!
-	trap 'kill -INT $tracer 2>/dev/null; wait $tracer 2>/dev/null' EXIT
+	# shellcheck disable=SC2064 # expand now: the locals are gone when the trap runs
+	trap "kill -INT $tracer 2>/dev/null; wait $tracer 2>/dev/null" EXIT
 	for ((i = 0; i < 100; i++)); do
 		bk prog list -j
 		id=$(printf '%s' "$out" | jq -r --argjson p "$tracer" \
@@ -135,7 +136,8 @@ test_dump_xlated_subprograms() {
 	local pins=/sys/fs/bpf/bkt-sub-$$-$RANDOM
 	need_root
 	command -v bpftool >/dev/null || skip "bpftool not installed"
-	trap 'rm -rf "$pins"' EXIT
+	# shellcheck disable=SC2064 # expand now: the local is gone when the trap runs
+	trap "rm -rf '$pins'" EXIT
 	bpftool prog loadall "$FIXTURES/disasm.bpf.o" "$pins" || fail "bpftool prog loadall failed"
 	bk prog dump xlated pinned "$pins/handle_openat"
 	expect_rc 0
@@ -270,7 +272,8 @@ test_stats_on_off() {
 	load_fixture
 	packet 53 17 >"$TMPD/udp53"
 	was=$(cat /proc/sys/kernel/bpf_stats_enabled)
-	trap 'echo "$was" > /proc/sys/kernel/bpf_stats_enabled; rm -rf "$PINS"' EXIT
+	# shellcheck disable=SC2064 # expand now: the local is gone when the trap runs
+	trap "echo $was > /proc/sys/kernel/bpf_stats_enabled; rm -rf '$PINS'" EXIT
 	bk stats on -j
 	expect_rc 0
 	jq_is '.enabled and .sysctl' true
@@ -306,7 +309,8 @@ print(fd if fd >= 0 else -ctypes.get_errno(), flush=True)
 time.sleep(20)
 PY
 	holder=$!
-	trap 'kill $holder 2>/dev/null; wait $holder 2>/dev/null; echo "$was" > /proc/sys/kernel/bpf_stats_enabled' EXIT
+	# shellcheck disable=SC2064 # expand now: the locals are gone when the trap runs
+	trap "kill $holder 2>/dev/null; wait $holder 2>/dev/null; echo $was > /proc/sys/kernel/bpf_stats_enabled" EXIT
 	for ((i = 0; i < 50; i++)); do [ -s "$TMPD/holder" ] && break; sleep 0.1; done
 	[ "$(cat "$TMPD/holder")" -ge 0 ] 2>/dev/null || skip "BPF_ENABLE_STATS failed: $(cat "$TMPD/holder")"
 	echo 0 > /proc/sys/kernel/bpf_stats_enabled
