@@ -46,21 +46,6 @@ test_show_matches_bpftool() {
 	printf '%s\n' "$out" | grep -Eq '^tp_name: +sys_enter$' || fail "text: $out"
 }
 
-# A BTF tracepoint (SEC("tp_btf/...")): a tracing program, through a raw_tracepoint link.
-test_tp_btf_link() {
-	local theirs diff
-	ATTACH_PROG=btf_enter attach_fixture
-	bk link show id "$LINK_ID" -j
-	expect_rc 0
-	theirs=$(bpftool -j -f link show id "$LINK_ID")
-	diff=$(jq -n --argjson a "$out" --argjson b "$theirs" -r \
-		'$b | keys[] as $k | select(($a[$k] | tojson) != ($b[$k] | tojson)) | $k')
-	[ -z "$diff" ] || fail "link differs from bpftool in: $diff"
-	bk prog show id "$PROG_ID" -j
-	jq_is .type tracing
-	jq_is '.attached[0].target' raw_tp:sys_enter
-}
-
 test_list_and_prog_attached() {
 	attach_fixture
 	bk link list -j
