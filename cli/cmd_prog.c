@@ -886,32 +886,34 @@ static int read_file(struct cli_ctx *ctx, const char *opt, const char *path, voi
 		     uint32_t *len)
 {
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
-	size_t cap = 4096, n = 0;
+	size_t cap = 0, n = 0;
 	char *p = NULL;
+	ssize_t r;
+	int e;
 
 	if (fd < 0)
 		return cli_error(ctx, "%s: %s: %s", opt, path, strerror(errno));
-	for (;;) {
-		char *q = n == 0 || n == cap ? realloc(p, cap = n ? cap * 2 : cap) : p;
-		ssize_t r;
+	do {
+		if (n == cap) {
+			char *q = cap < (16u << 20) ? realloc(p, cap ? cap * 2 : 4096) : NULL;
 
-		if (!q || cap > (16u << 20)) {
-			free(q ? q : p);
-			close(fd);
-			return cli_error(ctx, "%s: %s: larger than 16 MiB", opt, path);
+			if (!q) {
+				free(p);
+				close(fd);
+				return cli_error(ctx, "%s: %s: larger than 16 MiB", opt, path);
+			}
+			p = q;
+			cap = cap ? cap * 2 : 4096;
 		}
-		p = q;
 		r = read(fd, p + n, cap - n);
-		if (r < 0) {
-			free(p);
-			close(fd);
-			return cli_error(ctx, "%s: %s: %s", opt, path, strerror(errno));
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
+		n += r > 0 ? (size_t)r : 0;
+	} while (r > 0);
+	e = errno;
 	close(fd);
+	if (r < 0) {
+		free(p);
+		return cli_error(ctx, "%s: %s: %s", opt, path, strerror(e));
+	}
 	*buf = p;
 	*len = (uint32_t)n;
 	return EXIT_OK;
