@@ -160,7 +160,7 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB) $(CLI_LIB_OBJS) | $(OUTPUT)/t
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@
 
 # test_kload also links the kern/ modules it tests (without touching the kernel).
-KLOAD_OBJS := $(patsubst %,$(OUTPUT)/obj/kern/%.o,load globals pin manifest verifier gc)
+KLOAD_OBJS := $(patsubst %,$(OUTPUT)/obj/kern/%.o,load globals pin manifest verifier gc objs)
 $(OUTPUT)/tests/test_kload: tests/unit/test_kload.c $(LIB) $(CLI_LIB_OBJS) $(KLOAD_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(KLOAD_OBJS) $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@

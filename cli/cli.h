@@ -128,8 +128,11 @@ void cli_libbpf_offline(void);
 	X(gc)                                                                         \
 	X(gen)                                                                        \
 	X(inspect)                                                                    \
+	X(link)                                                                       \
 	X(load)                                                                       \
 	X(package)                                                                    \
+	X(prog)                                                                       \
+	X(stats)                                                                      \
 	X(strip)                                                                      \
 	X(trace)                                                                      \
 	X(unload)                                                                     \

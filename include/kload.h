@@ -98,7 +98,7 @@ void kern_verifier_free(struct kern_verifier *v);
 /* ---- pins (kern/pin.c) ----------------------------------------------------------------- */
 
 /* Pins and directories made so far, so a failure removes exactly them. */
-struct kern_pins {
+struct kern_pinset {
 	char **paths;
 	size_t nr;
 	char **dirs;			/* created, in creation order */
@@ -109,19 +109,19 @@ struct kern_pins {
  * Make dir (and its parents) inside a bpffs mount: refuses "..", a path that resolves (through
  * symlinks) outside bpffs, and a regular file in the way. resolved gets the real path.
  */
-int kern_pin_mkdir(const char *dir, struct kern_pins *p, char *resolved, size_t len,
+int kern_pin_mkdir(const char *dir, struct kern_pinset *p, char *resolved, size_t len,
 		   struct errmsg *err);
 /* Pin fd at dir/name (dir from kern_pin_mkdir); an existing pin is replaced only if force. */
-int kern_pin_fd(int fd, const char *dir, const char *name, bool force, struct kern_pins *p,
+int kern_pin_fd(int fd, const char *dir, const char *name, bool force, struct kern_pinset *p,
 		char **path, struct errmsg *err);
 /* Remove every pin and directory recorded in p (in reverse), then forget them. */
-void kern_pins_rollback(struct kern_pins *p);
-void kern_pins_free(struct kern_pins *p);
+void kern_pinset_rollback(struct kern_pinset *p);
+void kern_pinset_free(struct kern_pinset *p);
 /* 0 when path is (or would be created) inside a bpffs mount, resolved through symlinks. */
 int kern_bpffs_check(const char *path, char *resolved, size_t len, struct errmsg *err);
 
 /* "prog", "map" or "link" for a BPF object fd (from its fdinfo), and its id. */
-const char *kern_fd_kind(int fd, uint32_t *id);
+const char *kern_fd_describe(int fd, uint32_t *id);
 
 /* ---- manifests (kern/manifest.c) -------------------------------------------------------- */
 
@@ -132,7 +132,7 @@ int kern_manifest_path(const char *pin_dir, char *buf, size_t len);
 /* -EEXIST when a manifest already describes pin_dir (another load owns it). */
 int kern_manifest_check_free(const char *pin_dir, struct errmsg *err);
 int kern_manifest_write(const struct kern_load_result *r, const char *source,
-			const struct kern_pins *p, struct errmsg *err);
+			const struct kern_pinset *p, struct errmsg *err);
 /* The object name and pin dir of a program bpfkit loaded and pinned; -ENOENT if none. */
 int kern_manifest_find_prog(uint32_t prog_id, char *object, size_t object_len, char *pin_dir,
 			    size_t pin_dir_len);

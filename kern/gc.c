@@ -300,7 +300,7 @@ static const char *stale_reason(struct gc_state *st, const char *path, const cha
 	*id = 0;
 	if (fd < 0)
 		return NULL;
-	*kind = kern_fd_kind(fd, id);
+	*kind = kern_fd_describe(fd, id);
 	close(fd);
 	if (!strcmp(*kind, "prog") && !idset_has(&st->held, *id) && !idset_has(&st->listed, *id))
 		return "program attached nowhere, held only by pins";
@@ -460,7 +460,7 @@ int kern_unpin(const char *path, bool check_only, struct kern_removals *out,
 	fd = bpf_obj_get(full);
 	if (fd < 0)
 		return errmsg_set(err, -errno, "%s: %s", path, strerror(errno));
-	kind = kern_fd_kind(fd, &id);
+	kind = kern_fd_describe(fd, &id);
 	close(fd);
 	if (check_only)
 		return 0;

@@ -402,7 +402,7 @@ static void pin_name(const char *name, char *buf, size_t len)
 }
 
 static int pin_all(struct kern_load_result *r, const struct kern_load_opts *o,
-		   struct kern_pins *pins, struct errmsg *err)
+		   struct kern_pinset *pins, struct errmsg *err)
 {
 	char dir[4096], sub[4200], name[128];
 	struct bpf_program *p;
@@ -461,7 +461,7 @@ static void unpin_by_name(struct kern_load_result *r)
 int kern_load(const struct bk_object *bo, const struct kern_load_opts *o,
 	      struct kern_load_result *r, struct errmsg *err)
 {
-	struct kern_pins pins = { 0 };
+	struct kern_pinset pins = { 0 };
 	struct pathlist existed = { 0 };
 	int ret;
 
@@ -481,8 +481,8 @@ int kern_load(const struct bk_object *bo, const struct kern_load_opts *o,
 	if (ret && r->nr_maps)
 		unpin_by_name(r);
 	if (ret)
-		kern_pins_rollback(&pins);
-	kern_pins_free(&pins);
+		kern_pinset_rollback(&pins);
+	kern_pinset_free(&pins);
 	pathlist_free(&existed);
 	return ret;
 }

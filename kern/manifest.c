@@ -80,7 +80,7 @@ static cJSON *str_list(char *const *v, size_t n)
 static cJSON *read_manifest(const char *path, int *ret);
 
 /* A load --force over an earlier one keeps the directories the earlier load made... */
-static cJSON *dir_list(const cJSON *old, const struct kern_pins *p)
+static cJSON *dir_list(const cJSON *old, const struct kern_pinset *p)
 {
 	cJSON *a = str_list(p->dirs, p->nr_dirs);
 	const cJSON *d;
@@ -124,7 +124,7 @@ static void carry_over(cJSON *m, const cJSON *old, const char *key)
 }
 
 static cJSON *manifest_json(const struct kern_load_result *r, const char *source,
-			    const struct kern_pins *p, const cJSON *old)
+			    const struct kern_pinset *p, const cJSON *old)
 {
 	cJSON *m = cJSON_CreateObject(), *progs, *maps;
 
@@ -186,7 +186,7 @@ static int write_file(const char *path, const char *text, struct errmsg *err)
 }
 
 int kern_manifest_write(const struct kern_load_result *r, const char *source,
-			const struct kern_pins *p, struct errmsg *err)
+			const struct kern_pinset *p, struct errmsg *err)
 {
 	char path[PATH_MAX];
 	cJSON *m, *old;
@@ -349,7 +349,7 @@ static int remove_listed(const char *kind, const char *path, uint32_t want,
 	if (fd < 0)
 		return errno == ENOENT ? 0 :
 			kern_removal_add(out, kind, path, want, "cannot open the pin", true);
-	kern_fd_kind(fd, &id);
+	kern_fd_describe(fd, &id);
 	close(fd);
 	if (want && id != want)
 		return kern_removal_add(out, kind, path, id,

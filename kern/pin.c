@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <linux/magic.h>
 
+#include "kern_obj.h"
 #include "kload.h"
 
 static bool has_dotdot(const char *path)
@@ -119,7 +120,7 @@ static void mount_default_bpffs(const char *dir)
 	mount("bpf", path, "bpf", 0, "mode=0700");	/* on failure the check says what to do */
 }
 
-int kern_pin_mkdir(const char *dir, struct kern_pins *p, char *resolved, size_t len,
+int kern_pin_mkdir(const char *dir, struct kern_pinset *p, char *resolved, size_t len,
 		   struct errmsg *err)
 {
 	char real[PATH_MAX];
@@ -161,7 +162,7 @@ int kern_pin_mkdir(const char *dir, struct kern_pins *p, char *resolved, size_t 
 	return 0;
 }
 
-int kern_pin_fd(int fd, const char *dir, const char *name, bool force, struct kern_pins *p,
+int kern_pin_fd(int fd, const char *dir, const char *name, bool force, struct kern_pinset *p,
 		char **out, struct errmsg *err)
 {
 	char path[PATH_MAX];
@@ -189,7 +190,7 @@ int kern_pin_fd(int fd, const char *dir, const char *name, bool force, struct ke
 	return *out ? 0 : errmsg_set(err, -ENOMEM, "out of memory");
 }
 
-void kern_pins_rollback(struct kern_pins *p)
+void kern_pinset_rollback(struct kern_pinset *p)
 {
 	while (p->nr) {
 		p->nr--;
@@ -203,7 +204,7 @@ void kern_pins_rollback(struct kern_pins *p)
 	}
 }
 
-void kern_pins_free(struct kern_pins *p)
+void kern_pinset_free(struct kern_pinset *p)
 {
 	for (size_t i = 0; i < p->nr; i++)
 		free(p->paths[i]);
@@ -214,27 +215,14 @@ void kern_pins_free(struct kern_pins *p)
 	memset(p, 0, sizeof(*p));
 }
 
-const char *kern_fd_kind(int fd, uint32_t *id)
+const char *kern_fd_describe(int fd, uint32_t *id)
 {
+	static const char *const names[] = { [KERN_PROG] = "prog", [KERN_MAP] = "map",
+					     [KERN_LINK] = "link" };
 	struct { uint32_t type, id; } info = { 0 };	/* prog, map, link info all start so */
 	uint32_t len = sizeof(info);
-	const char *kind = "pin";
-	char path[64], line[256];
-	FILE *f;
+	int kind = kern_fd_kind(fd);
 
 	*id = bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return kind;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "prog_type:", 10))
-			kind = "prog";
-		else if (!strncmp(line, "map_type:", 9))
-			kind = "map";
-		else if (!strncmp(line, "link_type:", 10))
-			kind = "link";
-	}
-	fclose(f);
-	return kind;
+	return kind >= KERN_PROG && kind <= KERN_LINK ? names[kind] : "pin";
 }
