@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "disasm.h"
 #include "kern_obj.h"
+#include "kload.h"
 
 /* ---- the join: pins, holders, links ------------------------------------------------- */
 
@@ -160,7 +161,21 @@ static void loaded_text(uint64_t boot_ns, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-/* One program as bpftool -j -f prints it, plus orphaned, verified_insns, attached. */
+/* What bpfkit loaded and pinned says where it came from (its load manifest). */
+static void emit_loaded_by(struct out *o, uint32_t id)
+{
+	char object[4096], pin_dir[4096];
+
+	if (kern_manifest_find_prog(id, object, sizeof(object), pin_dir, sizeof(pin_dir)))
+		return;
+	out_object_begin(o, "bpfkit", "loaded by bpfkit");
+	out_str(o, "object", NULL, object);
+	out_str(o, "pin_dir", NULL, pin_dir);
+	out_object_end(o);
+}
+
+/* One program as bpftool -j -f prints it, plus orphaned, verified_insns, attached and, for
+ * what bpfkit loaded, its object and pin directory. */
 static void emit_prog_full(struct out *o, const char *key, const struct kern_prog *p,
 			   const struct prog_view *v)
 {
@@ -211,6 +226,7 @@ static void emit_prog_full(struct out *o, const char *key, const struct kern_pro
 	emit_pins(o, &v->pins, KERN_PROG, i->id);
 	emit_pids(o, &v->holders, KERN_PROG, i->id);
 	emit_attached(o, &v->links, i->id);
+	emit_loaded_by(o, i->id);
 	out_object_end(o);
 }
 

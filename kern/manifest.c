@@ -300,7 +300,7 @@ int kern_manifest_find_prog(uint32_t prog_id, char *object, size_t object_len, c
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(m, "progs")) {
 			if (jid(p) != prog_id)
 				continue;
-			snprintf(object, object_len, "%s", jstr(m, "object"));
+			snprintf(object, object_len, "%s", jstr(m, "source"));
 			snprintf(pin_dir, pin_dir_len, "%s", jstr(m, "pin_dir"));
 			found = 0;
 			break;

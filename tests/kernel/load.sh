@@ -37,6 +37,13 @@ test_load_pin_unload_fixture() {
 	tag=$(printf '%s' "$out" | jq -r '.programs[0].tag')
 	[ "$(bpftool -j prog show pinned "$D/progs/match" | jq -r .id)" = "$id" ] || fail "pinned prog is not id $id"
 	[ "$(bpftool -j prog show pinned "$D/progs/match" | jq -r .tag)" = "$tag" ] || fail "tag differs from bpftool's"
+	# prog show knows where a program bpfkit loaded came from
+	local loaded=$out
+	bk prog show id "$id" -j
+	expect_rc 0
+	jq_is '.bpfkit.pin_dir' "$D"
+	jq_is '.bpfkit.object | endswith("setvar.bpf.o")' true
+	out=$loaded
 	[ -e "$D/maps/hits" ] && [ -e "$D/maps/setvar_rodata" ] || fail "maps not pinned: $(ls -R "$D")"
 	local man
 	man=$(printf '%s' "$out" | jq -r .manifest)

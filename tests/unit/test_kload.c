@@ -163,12 +163,13 @@ static void test_manifest(void)
 	f = fopen(path, "w");
 	CHECK(f != NULL, "write %s", path);
 	if (f) {
-		fputs("{\"version\":1,\"object\":\"thing\",\"pin_dir\":\"/sys/fs/bpf/thing\","
+		fputs("{\"version\":1,\"object\":\"thing\",\"source\":\"dir/thing.bpf.o\","
+		      "\"pin_dir\":\"/sys/fs/bpf/thing\","
 		      "\"progs\":[{\"name\":\"a\",\"id\":41},{\"name\":\"b\",\"id\":42}]}", f);
 		fclose(f);
 	}
 	CHECK(kern_manifest_find_prog(42, obj, sizeof(obj), pin, sizeof(pin)) == 0, "not found");
-	CHECK(!strcmp(obj, "thing"), "object %s", obj);
+	CHECK(!strcmp(obj, "dir/thing.bpf.o"), "object %s", obj);
 	CHECK(!strcmp(pin, "/sys/fs/bpf/thing"), "pin dir %s", pin);
 	CHECK(kern_manifest_find_prog(43, obj, sizeof(obj), pin, sizeof(pin)) == -ENOENT,
 	      "found an id no manifest lists");
