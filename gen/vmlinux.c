@@ -35,27 +35,20 @@ static void dump_printf(void *ctx, const char *fmt, va_list args)
 int gen_vmlinux_write(const void *btf_data, size_t size, FILE *f, struct errmsg *err)
 {
 	struct btf_dump *d = NULL;
-	struct btf *btf = NULL;
+	struct btf *btf;
 	struct bk_btf b;
 	__u32 id, n;
-	int ret = 0;
+	int ret;
 
-	/* btf_dump walks type ids that btf__new() does not check: validate them first */
-	ret = bext_btf_new(btf_data, size, &btf, err);
+	/* the one BTF loader: checked before btf_dump walks it; raw BTF or an ELF with .BTF */
+	ret = bk_btf__open_mem(&b, "BTF", btf_data, size, err);
 	if (ret) {
 		char why[sizeof(err->msg)];
 
 		snprintf(why, sizeof(why), "%s", err->msg);
 		return errmsg_set(err, ret, "invalid BTF: %s", why);
 	}
-	ret = bk_btf__adopt(&b, btf, NULL, err);
-	if (ret) {
-		char why[sizeof(err->msg)];
-
-		snprintf(why, sizeof(why), "%s", err->msg);
-		bk_btf__close(&b);
-		return errmsg_set(err, ret, "invalid BTF: %s", why);
-	}
+	btf = b.btf;
 	d = btf_dump__new(btf, dump_printf, f, NULL);
 	if (!d) {
 		ret = errmsg_set(err, -errno, "btf_dump: %s", strerror(errno));

@@ -43,6 +43,9 @@ struct bk_btf {
  * "<path>: <strerror>", "<path>: no .BTF section", "<path>: not valid BTF: <reason>".
  */
 int bk_btf__open(struct bk_btf *b, const char *path, const char *base_path, struct errmsg *err);
+/* The same for bytes already read (name for messages): raw BTF or an ELF with .BTF. */
+int bk_btf__open_mem(struct bk_btf *b, const char *name, const void *data, size_t size,
+		     struct errmsg *err);
 /* Adopt btf (and its base, may be NULL) and check it: for tests and the fuzzer. */
 int bk_btf__adopt(struct bk_btf *b, struct btf *btf, struct btf *base, struct errmsg *err);
 int bk_btf__check(struct bk_btf *b, struct errmsg *err);

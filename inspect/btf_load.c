@@ -123,13 +123,15 @@ static bool is_bpf_elf(const unsigned char *d, size_t size)
 	return machine == EM_BPF;
 }
 
+static struct btf *parse_bytes(const char *path, const void *data, size_t size, struct btf *base,
+			       struct errmsg *err);
+
 /* Parse one file, ELF or raw, on top of base (NULL for none). */
 static struct btf *parse_one(const char *path, struct btf *base, struct errmsg *err)
 {
-	struct btf *btf = NULL;
+	struct btf *btf;
 	void *data;
 	size_t size;
-	bool elf;
 
 	if (!base && !strncmp(path, KERNEL_BTF_DIR, strlen(KERNEL_BTF_DIR)))
 		return parse_kernel_raw(path, err);
@@ -137,6 +139,18 @@ static struct btf *parse_one(const char *path, struct btf *base, struct errmsg *
 		return parse_object(path, NULL, 0, err);
 	if (gen_read_file(path, &data, &size, err))
 		return NULL;
+	btf = parse_bytes(path, data, size, base, err);
+	free(data);
+	return btf;
+}
+
+/* Bytes of a file already read: raw BTF, a BPF object, another ELF's .BTF, split BTF. */
+static struct btf *parse_bytes(const char *path, const void *data, size_t size, struct btf *base,
+			       struct errmsg *err)
+{
+	struct btf *btf = NULL;
+	bool elf;
+
 	elf = size >= 4 && !memcmp(data, ELFMAG, SELFMAG);
 	if (!elf && (size < 2 || ((unsigned char *)data)[0] != 0x9f ||
 		     ((unsigned char *)data)[1] != 0xeb))
@@ -155,7 +169,6 @@ static struct btf *parse_one(const char *path, struct btf *base, struct errmsg *
 		snprintf(msg, sizeof(msg), "%s", why);
 		errmsg_set(err, err->code, "%s: not valid BTF: %s", path, msg);
 	}
-	free(data);
 	return btf;
 }
 
@@ -190,6 +203,26 @@ int bk_btf__open(struct bk_btf *b, const char *path, const char *base_path, stru
 
 		snprintf(msg, sizeof(msg), "%s", err->msg);
 		errmsg_set(err, ret, "%s: %s", path, msg);
+	}
+	return ret;
+}
+
+int bk_btf__open_mem(struct bk_btf *b, const char *name, const void *data, size_t size,
+		     struct errmsg *err)
+{
+	struct btf *btf;
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	btf = parse_bytes(name, data, size, NULL, err);
+	if (!btf)
+		return err ? err->code : -EINVAL;
+	ret = bk_btf__adopt(b, btf, NULL, err);
+	if (ret && err) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		errmsg_set(err, ret, "%s: %s", name, msg);
 	}
 	return ret;
 }
