@@ -25,17 +25,6 @@ static void pad(struct linebuf *l, size_t used, size_t width)
 	}
 }
 
-/* The digits of v, right-aligned in tmp[24]; returns the first. */
-static char *digits(char tmp[24], uint64_t v)
-{
-	char *p = tmp + 24;
-
-	do
-		*--p = (char)('0' + v % 10);
-	while (v /= 10);
-	return p;
-}
-
 void lb_str(struct linebuf *l, const char *s, size_t width)
 {
 	size_t n = strlen(s);
@@ -46,7 +35,7 @@ void lb_str(struct linebuf *l, const char *s, size_t width)
 
 void lb_u64(struct linebuf *l, uint64_t v, size_t width)
 {
-	char tmp[24], *p = digits(tmp, v);
+	char tmp[24], *p = bk_u64_digits(tmp, v);
 	size_t n = (size_t)(tmp + 24 - p);
 
 	lb_mem(l, p, n);
@@ -55,7 +44,7 @@ void lb_u64(struct linebuf *l, uint64_t v, size_t width)
 
 void lb_s64_right(struct linebuf *l, int64_t v, size_t width)
 {
-	char tmp[24], *p = digits(tmp, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	char tmp[24], *p = bk_u64_digits(tmp, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 
 	if (v < 0)
 		*--p = '-';

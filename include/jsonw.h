@@ -26,6 +26,10 @@ int bk_utf8_len(const unsigned char *s);
  * it as is) or out of memory (*oom set). */
 char *bk_json_repair(const char *s, bool *oom);
 
+/* The decimal digits of v, right-aligned in tmp[24]; returns the first (shared by every
+ * hand-built number writer: streams and trace lines). */
+char *bk_u64_digits(char tmp[24], unsigned long long v);
+
 /* A buffered writer for streams of millions of small fields. */
 struct bk_jsonw {
 	FILE *f;

@@ -179,10 +179,24 @@ static bool is_kernel_module_btf(const char *path)
 	return !strncmp(path, KERNEL_BTF_DIR, n) && path[n] && strcmp(path + n, "vmlinux");
 }
 
+/* Check what was parsed (bk_btf owns it from here); a failure names the source. */
+static int adopt_named(struct bk_btf *b, struct btf *btf, struct btf *base, const char *name,
+		       struct errmsg *err)
+{
+	int ret = bk_btf__adopt(b, btf, base, err);
+
+	if (ret && err) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		errmsg_set(err, ret, "%s: %s", name, msg);
+	}
+	return ret;
+}
+
 int bk_btf__open(struct bk_btf *b, const char *path, const char *base_path, struct errmsg *err)
 {
 	struct btf *base = NULL, *btf;
-	int ret;
 
 	memset(b, 0, sizeof(*b));
 	if (!base_path && is_kernel_module_btf(path))
@@ -197,32 +211,17 @@ int bk_btf__open(struct bk_btf *b, const char *path, const char *base_path, stru
 		btf__free(base);
 		return err ? err->code : -EINVAL;
 	}
-	ret = bk_btf__adopt(b, btf, base, err);
-	if (ret && err) {
-		char msg[sizeof(err->msg)];
-
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		errmsg_set(err, ret, "%s: %s", path, msg);
-	}
-	return ret;
+	return adopt_named(b, btf, base, path, err);
 }
 
 int bk_btf__open_mem(struct bk_btf *b, const char *name, const void *data, size_t size,
 		     struct errmsg *err)
 {
 	struct btf *btf;
-	int ret;
 
 	memset(b, 0, sizeof(*b));
 	btf = parse_bytes(name, data, size, NULL, err);
 	if (!btf)
 		return err ? err->code : -EINVAL;
-	ret = bk_btf__adopt(b, btf, NULL, err);
-	if (ret && err) {
-		char msg[sizeof(err->msg)];
-
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		errmsg_set(err, ret, "%s: %s", name, msg);
-	}
-	return ret;
+	return adopt_named(b, btf, NULL, name, err);
 }

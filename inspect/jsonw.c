@@ -145,14 +145,20 @@ void bk_jw_putc(struct bk_jsonw *w, char c)
 	w->buf[w->len++] = c;
 }
 
+char *bk_u64_digits(char tmp[24], unsigned long long v)
+{
+	char *p = tmp + 24;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	return p;
+}
+
 void bk_jw_u64(struct bk_jsonw *w, unsigned long long v)
 {
-	char tmp[24], *p = tmp + sizeof(tmp);
+	char tmp[24], *p = bk_u64_digits(tmp, v);
 
-	do {
-		*--p = '0' + v % 10;
-		v /= 10;
-	} while (v);
 	bk_jw_mem(w, p, tmp + sizeof(tmp) - p);
 }
 
