@@ -125,6 +125,8 @@ void cli_libbpf_offline(void);
 	X(btf)                                                                        \
 	X(build)                                                                      \
 	X(core)                                                                       \
+	X(doctor)                                                                     \
+	X(feature)                                                                    \
 	X(gc)                                                                         \
 	X(gen)                                                                        \
 	X(inspect)                                                                    \

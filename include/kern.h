@@ -15,6 +15,10 @@ struct ring_buffer;
 /* Root, or CAP_BPF + CAP_PERFMON (what loading tracing programs needs), else -EPERM. */
 int kern_check_tracing_privileges(struct errmsg *err);
 
+/* 1 when this process has capability cap (CAP_BPF is 39) in its effective set, 0 when
+ * not, -1 when it cannot tell. */
+int kern_has_cap(int cap);
+
 /* Mount tracefs at /sys/kernel/tracing if no tracefs is reachable; -errno with the fix. */
 int kern_ensure_tracefs(struct errmsg *err);
 

@@ -21,16 +21,22 @@ static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
 	return data[cap / 32].effective & (1u << (cap % 32));
 }
 
-int kern_check_tracing_privileges(struct errmsg *err)
+int kern_has_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
 
-	if (syscall(SYS_capget, &hdr, data))
-		return 0;	/* cannot tell: let the kernel decide */
-	if (has_cap(data, CAP_SYS_ADMIN) ||
-	    (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON)))
-		return 0;
+	if (cap < 0 || cap > 63 || syscall(SYS_capget, &hdr, data))
+		return -1;
+	return has_cap(data, cap);
+}
+
+int kern_check_tracing_privileges(struct errmsg *err)
+{
+	int admin = kern_has_cap(CAP_SYS_ADMIN);
+
+	if (admin != 0 || (kern_has_cap(CAP_BPF) > 0 && kern_has_cap(CAP_PERFMON) > 0))
+		return 0;	/* has them, or cannot tell: let the kernel decide */
 	return errmsg_set(err, -EPERM,
 			  "tracing needs CAP_BPF and CAP_PERFMON (or root): run it with sudo");
 }
@@ -43,10 +49,10 @@ int kern_explain(struct errmsg *err, int code, const char *what)
 	case -EPERM:
 	case -EACCES:
 		return errmsg_set(err, code,
-				  "%s: %s: needs CAP_BPF and CAP_PERFMON (or root); with them, the verifier log above tells why",
+				  "%s: %s: needs CAP_BPF and CAP_PERFMON (or root); with them, the verifier log above tells why ('bpfkit doctor' checks what this machine allows)",
 				  what, strerror(-code));
 	case -ENOENT:
-		return errmsg_set(err, code, "%s: %s: the kernel lacks this attach point", what,
+		return errmsg_set(err, code, "%s: %s: the kernel lacks this attach point ('bpfkit doctor' lists what it has)", what,
 				  strerror(-code));
 	default:
 		return errmsg_set(err, code, "%s: %s", what, strerror(-code));
