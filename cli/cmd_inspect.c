@@ -88,8 +88,11 @@ static void show_sections(struct cli_ctx *ctx, const struct bk_elf *e)
 		out_str(ctx->out, "name", NULL, s->name);
 		out_str(ctx->out, "type", NULL, bk_elf_section_type_str(s->type, type, sizeof(type)));
 		out_str(ctx->out, "flags", NULL, flags);
-		out_u64(ctx->out, "offset", NULL, s->offset);
-		out_u64(ctx->out, "size", NULL, s->size);
+		/* text as readelf -S --wide spells them (hex), JSON as numbers */
+		out_u64_xtext(ctx->out, "address", NULL, s->addr, 16);
+		out_u64_xtext(ctx->out, "offset", "OFF", s->offset, 6);
+		out_u64_xtext(ctx->out, "size", NULL, s->size, 6);
+		out_u64_xtext(ctx->out, "entsize", "ES", s->entsize, 2);
 		out_u64(ctx->out, "link", NULL, s->link);
 		out_u64(ctx->out, "info", NULL, s->info);
 		out_u64(ctx->out, "align", NULL, s->align);
@@ -106,7 +109,7 @@ static void show_symbols(struct cli_ctx *ctx, const struct bk_elf *e)
 
 		out_object_begin(ctx->out, NULL, NULL);
 		out_u64(ctx->out, "index", "NUM", i);
-		out_u64(ctx->out, "value", NULL, s->value);
+		out_u64_xtext(ctx->out, "value", NULL, s->value, 16);	/* readelf -s: hex */
 		out_u64(ctx->out, "size", NULL, s->size);
 		out_str(ctx->out, "type", NULL, bk_elf_sym_type_str(s->type));
 		out_str(ctx->out, "bind", NULL, bk_elf_sym_bind_str(s->bind));

@@ -45,12 +45,14 @@ static void print_source(struct out *o, const struct bext_line *line,
 	out_printf(o, "; %s @ %s:%u\n", text, base_name(line->file), line->line_num);
 }
 
-static void print_insn(struct cli_ctx *ctx, const struct disasm_insn *d,
+static void print_insn(struct cli_ctx *ctx, const struct disasm_insn *d, const char *label,
 		       const struct bext_line *line, const struct bext_line **last)
 {
 	struct out *o = ctx->out;
 
 	if (!out_json(o)) {
+		if (label)	/* a jump target, on its own line as llvm-objdump shows it */
+			out_printf(o, "%s:\n", label);
 		print_source(o, line, last);
 		if (d->note[0])
 			out_printf(o, "%6zu: %s  ; %s\n", d->idx, d->text, d->note);
@@ -60,6 +62,8 @@ static void print_insn(struct cli_ctx *ctx, const struct disasm_insn *d,
 	}
 	out_object_begin(o, NULL, NULL);
 	out_u64(o, "idx", NULL, d->idx);
+	if (label)
+		out_str(o, "label", NULL, label);
 	out_str(o, "text", NULL, d->text);
 	if (d->note[0])
 		out_str(o, "note", NULL, d->note);
@@ -92,7 +96,8 @@ static int print_func(struct cli_ctx *ctx, struct bk_code_sec *c, const struct b
 	for (size_t i = f->start; i < f->end; i += d.slots) {
 		if (disasm_one(c->insns, c->count, i, &r, &d, &err))
 			return cli_errmsg(ctx, &err);
-		print_insn(ctx, &d, c->line_of[i], &last);
+		print_insn(ctx, &d, i > f->start ? bk_code_label_at(c, i) : NULL, c->line_of[i],
+			   &last);
 	}
 	if (out_json(ctx->out)) {
 		out_list_end(ctx->out);

@@ -87,15 +87,7 @@ static int package_show(struct cli_ctx *ctx, int argc, char **argv)
 	free(json);
 	if (!m)
 		return cli_error(ctx, "%s: the manifest is not valid JSON", argv[optind]);
-	if (out_json(ctx->out)) {
-		out_item(ctx->out, NULL, NULL, m);
-	} else {
-		char *text = cJSON_Print(m);
-
-		out_printf(ctx->out, "%s\n", text ? text : "");
-		free(text);
-		cJSON_Delete(m);
-	}
+	out_item(ctx->out, NULL, NULL, m);	/* text: blocks and tables, as every document */
 	return EXIT_OK;
 }
 

@@ -47,7 +47,7 @@ int cmd_strip(struct cli_ctx *ctx, int argc, char **argv)
 		return ret;
 	if (gen_strip(obj, out ? out : in, &after, &err)) {
 		ret = cli_errmsg(ctx, &err);
-	} else {
+	} else if (!ctx->quiet || out_json(ctx->out)) {	/* -q: only the exit code */
 		out_object_begin(ctx->out, NULL, NULL);
 		out_str(ctx->out, "file", "file", obj->name);
 		out_str(ctx->out, "output", "output", out ? out : in);

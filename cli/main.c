@@ -38,7 +38,7 @@ static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 		print_main_usage(stdout);
 		return EXIT_OK;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		cli_print_help(ctx->cmd);
 		return EXIT_OK;
 	}

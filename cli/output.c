@@ -207,6 +207,18 @@ void out_hex(struct out *o, const char *key, const char *label, uint64_t v)
 	attach(o, key, label, cJSON_CreateString(buf));
 }
 
+void out_u64_xtext(struct out *o, const char *key, const char *label, uint64_t v, int width)
+{
+	char buf[24];
+
+	if (o->json) {
+		out_u64(o, key, label, v);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%0*" PRIx64, width, v);
+	attach(o, key, label, cJSON_CreateString(buf));
+}
+
 void out_bool(struct out *o, const char *key, const char *label, bool v)
 {
 	attach(o, key, label, cJSON_CreateBool(v));

@@ -43,6 +43,9 @@ void out_str(struct out *o, const char *key, const char *label, const char *v);
 void out_u64(struct out *o, const char *key, const char *label, uint64_t v);
 void out_s64(struct out *o, const char *key, const char *label, int64_t v);
 void out_hex(struct out *o, const char *key, const char *label, uint64_t v);
+/* A number (exact digits) in JSON, zero-padded hex of width digits in text, as readelf
+ * prints addresses, offsets and sizes. */
+void out_u64_xtext(struct out *o, const char *key, const char *label, uint64_t v, int width);
 void out_bool(struct out *o, const char *key, const char *label, bool v);
 void out_null(struct out *o, const char *key, const char *label);
 /* Adopt a ready cJSON value (ownership passes to the document). */

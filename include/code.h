@@ -65,6 +65,8 @@ const struct bk_symbol *bk_code_reloc(const struct bk_code_sec *s, size_t idx);
 /* The code section holding function (or section) name in section, or NULL. */
 const struct bk_code_sec *bk_code_find(const struct bk_code *c, const char *section,
 				       const struct bk_func **func, const char *name);
+/* The label (a NOTYPE symbol such as LBB0_3) at instruction idx, or NULL. */
+const char *bk_code_label_at(const struct bk_code_sec *s, size_t idx);
 /* Names for the disassembler from the relocations and symbols (s is its scratch space). */
 struct disasm_resolver bk_code_resolver(struct bk_code_sec *s);
 

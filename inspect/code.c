@@ -273,6 +273,13 @@ static size_t section_funcs(const struct bk_code_sec *c, struct bk_func **out)
 	return n;
 }
 
+const char *bk_code_label_at(const struct bk_code_sec *s, size_t idx)
+{
+	const struct bk_symbol *sym = symbol_at(s->labels, s->sec->index, (uint64_t)idx * 8, false);
+
+	return sym && sym->type == STT_NOTYPE ? sym->name : NULL;
+}
+
 struct disasm_resolver bk_code_resolver(struct bk_code_sec *s)
 {
 	return (struct disasm_resolver){
