@@ -124,6 +124,7 @@ void cli_libbpf_offline(void);
 #define CLI_COMMANDS(X)                                                               \
 	X(btf)                                                                        \
 	X(build)                                                                      \
+	X(cache)                                                                      \
 	X(core)                                                                       \
 	X(doctor)                                                                     \
 	X(feature)                                                                    \

@@ -161,8 +161,10 @@ static int provide_vmlinux(const struct gen_build_opts *o, struct gen_build_resu
 		return ret;
 	snprintf(r->vmlinux_dir, sizeof(r->vmlinux_dir), "%.3900s/vmlinux/h-%s", root, hash);
 	snprintf(hdr, sizeof(hdr), "%s/vmlinux.h", r->vmlinux_dir);
-	if (access(hdr, R_OK) == 0)
+	if (access(hdr, R_OK) == 0) {
+		gen_cache_touch(hdr);
 		return 0;
+	}
 	ret = gen_mkdir_p(r->vmlinux_dir, err);
 	if (!ret)
 		ret = gen_read_file(o->vmlinux, &data, &size, err);
@@ -192,8 +194,10 @@ static int provide_pch(struct gen_build_result *r, const struct gen_clang *cc,
 	sha256_final(&c, d);
 	sha256_hex(d, key_hex);
 	snprintf(pch, pch_size, "%s/%.32s.pch", r->vmlinux_dir, key_hex);
-	if (access(pch, R_OK) == 0)
+	if (access(pch, R_OK) == 0) {
+		gen_cache_touch(pch);	/* used: the last to go when the cache is pruned */
 		return 0;
+	}
 
 	snprintf(hdr, sizeof(hdr), "%s/vmlinux.h", r->vmlinux_dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", pch, (int)getpid());
@@ -373,6 +377,12 @@ int gen_build(const struct gen_build_opts *o, struct gen_build_result *r, struct
 		unlink(out_tmp);
 	else	/* the caller checks it, then publishes it (gen_build_publish) or removes it */
 		snprintf(r->tmp, sizeof(r->tmp), "%s", out_tmp);
+	if (r->pch_built || r->vmlinux_generated) {	/* the cache grew: keep it under its limit */
+		struct gen_cache_list l;
+
+		if (!gen_cache_prune(gen_cache_limit(), false, &l, NULL))
+			gen_cache_list_free(&l);
+	}
 cleanup:
 	free(src);
 	return ret;

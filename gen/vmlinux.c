@@ -215,8 +215,10 @@ int gen_cache_vmlinux(const char *btf_path, char *dir, size_t dir_size, char has
 	if (snprintf(dir, dir_size, "%s/vmlinux/%s", root, hash) >= (int)dir_size)
 		return errmsg_set(err, -ENAMETOOLONG, "cache directory name too long");
 	snprintf(hdr, sizeof(hdr), "%s/vmlinux.h", dir);
-	if (access(hdr, R_OK) == 0)
+	if (access(hdr, R_OK) == 0) {
+		gen_cache_touch(hdr);	/* a use, for the size limit's least-recently-used order */
 		return 0;
+	}
 	ret = gen_mkdir_p(dir, err);
 	if (ret)
 		return ret;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "errmsg.h"
 
@@ -77,6 +78,30 @@ int gen_file_hash(const char *path, char hex[65], struct errmsg *err);
  */
 int gen_cache_vmlinux(const char *btf_path, char *dir, size_t dir_size, char hash[65],
 		      bool *generated, struct errmsg *err);
+
+/* ---- gen/cache.c: the cache's size limit (least recently used first) ---- */
+struct gen_cache_entry {
+	char *path;
+	const char *kind;		/* "vmlinux.h" or "pch" */
+	uint64_t bytes;
+	time_t used;			/* last use (mtime, touched on each use) */
+	bool removed;			/* by gen_cache_prune() */
+};
+struct gen_cache_list {
+	char root[4096];
+	struct gen_cache_entry *v;
+	size_t n, cap;
+	uint64_t total;			/* bytes when scanned */
+};
+/* $BPFKIT_CACHE_MAX (bytes, or with K/M/G), default 256 MiB. */
+uint64_t gen_cache_limit(void);
+void gen_cache_touch(const char *path);
+int gen_cache_scan(struct gen_cache_list *l, struct errmsg *err);
+/* Remove least recently used entries until the cache fits limit (all: every entry); l says
+ * what was there and what went. */
+int gen_cache_prune(uint64_t limit, bool all, struct gen_cache_list *l, struct errmsg *err);
+uint64_t gen_cache_live_bytes(const struct gen_cache_list *l);
+void gen_cache_list_free(struct gen_cache_list *l);
 
 /* ---- gen/clang.c: finding clang, spawning tools ---- */
 struct gen_clang {
