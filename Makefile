@@ -83,7 +83,7 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all clean install uninstall test test-build demo bench fuzz vmlinux deps check-deps
+.PHONY: all clean install uninstall test test-build demo bench fuzz vmlinux deps check-deps docs
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -170,6 +170,10 @@ test-build: check-deps $(BIN) $(FIXTURES) $(REJECTS) $(UNITS)
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-build
 	$(Q)tests/run.sh $(OUTPUT) $(T)
+
+# README samples are the binary's output (scripts/docs.py); the tests fail when one drifts.
+docs: all
+	$(Q)./scripts/docs.py $(BIN)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
