@@ -38,7 +38,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Dependencies are checked by scripts/install-deps.sh; fail early with the fix if absent.
-LIBS_PC := libbpf libelf libdw libcjson
+LIBS_PC := libbpf libelf libdw libcjson libmicrohttpd
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 

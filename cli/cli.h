@@ -113,6 +113,7 @@ void cli_libbpf_offline(void);
 	X(core)                                                                       \
 	X(gen)                                                                        \
 	X(inspect)                                                                    \
+	X(map)                                                                        \
 	X(package)                                                                    \
 	X(strip)                                                                      \
 	X(trace)                                                                      \

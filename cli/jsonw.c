@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Streaming JSON writer (see jsonw.h). */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "jsonw.h"
+
+void jw_init(struct jw *w, FILE *f, enum jw_style style)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+	w->style = style;
+	w->first[0] = true;
+}
+
+static void indent(struct jw *w, int depth)
+{
+	for (int i = 0; i < depth + w->base_indent; i++)
+		putc_unlocked('\t', w->f);
+}
+
+/* Separator and key before a value at the current depth. */
+static void pre(struct jw *w, const char *key)
+{
+	int d = w->depth < JW_MAX_DEPTH ? w->depth : JW_MAX_DEPTH - 1;
+	bool in_obj = d > 0 && w->is_obj[d];
+
+	if (!w->first[d])
+		fputs(w->style == JW_COMPACT ? "," : in_obj && w->style == JW_PRETTY ? ",\n" : ", ",
+		      w->f);
+	else if (in_obj && w->style == JW_PRETTY)
+		putc_unlocked('\n', w->f);
+	w->first[d] = false;
+	if (!in_obj)
+		return;
+	if (w->style == JW_PRETTY)
+		indent(w, d);
+	if (w->style == JW_TEXT) {
+		fputs(key ? key : "", w->f);
+		fputs(": ", w->f);
+		return;
+	}
+	jw_escape(w->f, key ? key : "", key ? strlen(key) : 0);
+	fputs(w->style == JW_PRETTY ? ":\t" : ":", w->f);
+}
+
+static void push(struct jw *w, bool obj)
+{
+	putc_unlocked(obj ? '{' : '[', w->f);
+	if (w->depth + 1 < JW_MAX_DEPTH) {
+		w->depth++;
+		w->first[w->depth] = true;
+		w->is_obj[w->depth] = obj;
+	} else {
+		w->depth++;	/* deeper than we track: still balanced, separators approximate */
+	}
+}
+
+static void pop(struct jw *w, bool obj)
+{
+	int d = w->depth < JW_MAX_DEPTH ? w->depth : JW_MAX_DEPTH - 1;
+
+	if (obj && w->style == JW_PRETTY) {
+		putc_unlocked('\n', w->f);
+		indent(w, d - 1);
+	}
+	putc_unlocked(obj ? '}' : ']', w->f);
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void jw_obj_begin(struct jw *w, const char *key)
+{
+	pre(w, key);
+	push(w, true);
+}
+
+void jw_obj_end(struct jw *w)
+{
+	pop(w, true);
+}
+
+void jw_arr_begin(struct jw *w, const char *key)
+{
+	pre(w, key);
+	push(w, false);
+}
+
+void jw_arr_end(struct jw *w)
+{
+	pop(w, false);
+}
+
+void jw_escape(FILE *f, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+
+	putc_unlocked('"', f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		switch (c) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\b': fputs("\\b", f); break;
+		case '\f': fputs("\\f", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (c < 0x20) {
+				char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+				fwrite(esc, 1, sizeof(esc), f);
+			} else {
+				putc_unlocked(c, f);
+			}
+		}
+	}
+	putc_unlocked('"', f);
+}
+
+void jw_strn(struct jw *w, const char *key, const char *s, size_t n)
+{
+	pre(w, key);
+	jw_escape(w->f, s, n);
+}
+
+void jw_str(struct jw *w, const char *key, const char *s)
+{
+	jw_strn(w, key, s, strlen(s));
+}
+
+static void digits(FILE *f, uint64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	fwrite(p, 1, (size_t)(tmp + sizeof(tmp) - p), f);
+}
+
+void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+	pre(w, key);
+	digits(w->f, v);
+}
+
+void jw_s64(struct jw *w, const char *key, int64_t v)
+{
+	pre(w, key);
+	if (v < 0)
+		putc_unlocked('-', w->f);
+	digits(w->f, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+}
+
+void jw_double(struct jw *w, const char *key, double v)
+{
+	pre(w, key);
+	if (isfinite(v))
+		fprintf(w->f, "%.17g", v);
+	else
+		fputs("null", w->f);	/* JSON has no NaN or infinity */
+}
+
+void jw_bool(struct jw *w, const char *key, bool v)
+{
+	pre(w, key);
+	fputs(v ? "true" : "false", w->f);
+}
+
+void jw_null(struct jw *w, const char *key)
+{
+	pre(w, key);
+	fputs("null", w->f);
+}
+
+void jw_raw(struct jw *w, const char *key, const char *s)
+{
+	pre(w, key);
+	fputs(s, w->f);
+}
+
+void jw_hex_bytes(struct jw *w, const char *key, const void *data, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *b = data;
+	char cell[8] = "\"0x00\",";
+
+	pre(w, key);
+	if (w->style == JW_TEXT) {
+		for (size_t i = 0; i < n; i++) {
+			char t[3] = { hex[b[i] >> 4], hex[b[i] & 15], ' ' };
+
+			fwrite(t, 1, i + 1 < n ? 3 : 2, w->f);
+		}
+		return;
+	}
+	putc_unlocked('[', w->f);
+	for (size_t i = 0; i < n; i++) {
+		cell[3] = hex[b[i] >> 4];
+		cell[4] = hex[b[i] & 15];
+		fwrite(cell, 1, i + 1 < n ? (w->style == JW_PRETTY ? 7 : 7) : 6, w->f);
+		if (w->style == JW_PRETTY && i + 1 < n)
+			putc_unlocked(' ', w->f);
+	}
+	putc_unlocked(']', w->f);
+}
