@@ -90,7 +90,7 @@ deps:
 
 check-deps:
 	@$(PKG_CONFIG) --exists $(LIBS_PC) 2>/dev/null || { \
-		echo "missing libraries: run 'make deps' (or: apt-get install libbpf-dev libelf-dev libdw-dev libcjson-dev pkg-config)" >&2; exit 1; }
+		echo "missing libraries: run 'make deps' (or: apt-get install libbpf-dev libelf-dev libdw-dev libcjson-dev libmicrohttpd-dev pkg-config)" >&2; exit 1; }
 	@command -v $(CLANG) >/dev/null || { echo "clang not found: apt-get install clang llvm" >&2; exit 1; }
 	@command -v $(BPFTOOL) >/dev/null || { echo "bpftool not found: apt-get install bpftool" >&2; exit 1; }
 
@@ -143,8 +143,8 @@ $(BIN): $(BIN_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(BIN_OBJS) $(LIB) $(LDLIBS) -o $@
 
-# Unit tests link the library and the output layer (cli/output.c, cli/linebuf.c).
-CLI_LIB_OBJS := $(OUTPUT)/obj/cli/output.o $(OUTPUT)/obj/cli/linebuf.o
+# Unit tests link the library and the output layer (cli/output.c, linebuf.c, jsonw.c).
+CLI_LIB_OBJS := $(OUTPUT)/obj/cli/output.o $(OUTPUT)/obj/cli/linebuf.o $(OUTPUT)/obj/cli/jsonw.o
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB) $(CLI_LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@
