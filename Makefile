@@ -38,9 +38,10 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Dependencies are checked by scripts/install-deps.sh; fail early with the fix if absent.
+# libmicrohttpd (map export) is dlopen()ed, not linked: headers only (README: Dependencies).
 LIBS_PC := libbpf libelf libdw libcjson libmicrohttpd
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+PC_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmicrohttpd,$(LIBS_PC)) 2>/dev/null)
 
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS ?= -g -O2

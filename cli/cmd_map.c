@@ -200,95 +200,162 @@ static int keyword_args(struct cli_ctx *ctx, int argc, char **argv, struct kw_ar
 
 /* ---- list / show ----------------------------------------------------------------------- */
 
+static int stream_error(struct cli_ctx *ctx, const struct errmsg *err);
+
 struct refs {
 	struct kref_set pins, holders;
 };
 
-static void emit_info(struct cli_ctx *ctx, const struct kmap *m, const struct refs *r)
+/*
+ * Where a listing goes: the output document (text tables, small JSON), or, for a JSON
+ * list, the streaming writer: a thousand maps are then written as they are read instead
+ * of held as a tree. emit_info() describes a map once for both.
+ */
+struct sink {
+	struct out *o;
+	struct jw *w;	/* set: stream JSON */
+};
+
+static void s_obj(struct sink *s, bool begin)
 {
-	struct out *o = ctx->out;
+	if (s->w)
+		begin ? jw_obj_begin(s->w, NULL) : jw_obj_end(s->w);
+	else
+		begin ? out_object_begin(s->o, NULL, NULL) : out_object_end(s->o);
+}
+
+static void s_list(struct sink *s, const char *key, const char *label, bool begin)
+{
+	if (s->w)
+		begin ? jw_arr_begin(s->w, key) : jw_arr_end(s->w);
+	else
+		begin ? out_list_begin(s->o, key, label) : out_list_end(s->o);
+}
+
+static void s_u64(struct sink *s, const char *key, const char *label, uint64_t v)
+{
+	if (s->w)
+		jw_u64(s->w, key, v);
+	else
+		out_u64(s->o, key, label, v);
+}
+
+static void s_str(struct sink *s, const char *key, const char *label, const char *v)
+{
+	if (s->w)
+		jw_str(s->w, key, v);
+	else
+		out_str(s->o, key, label, v);
+}
+
+static void s_bool(struct sink *s, const char *key, const char *label, bool v)
+{
+	if (s->w)
+		jw_bool(s->w, key, v);
+	else
+		out_bool(s->o, key, label, v);
+}
+
+static void emit_info(struct sink *o, const struct kmap *m, const struct refs *r)
+{
 	const char *type = kmap_type_str(m->info.type);
 	const struct kref *k;
 	size_t n;
 
-	out_object_begin(o, NULL, NULL);
-	out_u64(o, "id", "ID", m->info.id);
+	s_obj(o, true);
+	s_u64(o, "id", "ID", m->info.id);
 	if (type)
-		out_str(o, "type", "TYPE", type);
+		s_str(o, "type", "TYPE", type);
 	else
-		out_u64(o, "type", "TYPE", m->info.type);
-	out_str(o, "name", "NAME", m->info.name);
-	out_u64(o, "flags", "FLAGS", m->info.map_flags);
-	out_u64(o, "bytes_key", "KEY", m->info.key_size);
-	out_u64(o, "bytes_value", "VALUE", m->info.value_size);
-	out_u64(o, "max_entries", "MAX ENTRIES", m->info.max_entries);
-	out_u64(o, "bytes_memlock", "MEMLOCK", m->memlock);
+		s_u64(o, "type", "TYPE", m->info.type);
+	s_str(o, "name", "NAME", m->info.name);
+	s_u64(o, "flags", "FLAGS", m->info.map_flags);
+	s_u64(o, "bytes_key", "KEY", m->info.key_size);
+	s_u64(o, "bytes_value", "VALUE", m->info.value_size);
+	s_u64(o, "max_entries", "MAX ENTRIES", m->info.max_entries);
+	s_u64(o, "bytes_memlock", "MEMLOCK", m->memlock);
 	if (m->owner_prog_type >= 0) {
 		const char *pt = libbpf_bpf_prog_type_str((enum bpf_prog_type)m->owner_prog_type);
 
 		if (pt)
-			out_str(o, "owner_prog_type", "OWNER", pt);
+			s_str(o, "owner_prog_type", "OWNER", pt);
 		else
-			out_u64(o, "owner_prog_type", "OWNER", (uint64_t)m->owner_prog_type);
-		out_bool(o, "owner_jited", "JITED", m->owner_jited > 0);
+			s_u64(o, "owner_prog_type", "OWNER", (uint64_t)m->owner_prog_type);
+		s_bool(o, "owner_jited", "JITED", m->owner_jited > 0);
 	}
-	out_u64(o, "frozen", "FROZEN", m->frozen);
+	s_u64(o, "frozen", "FROZEN", m->frozen);
 	if (m->info.map_extra)
-		out_u64(o, "map_extra", "EXTRA", m->info.map_extra);
+		s_u64(o, "map_extra", "EXTRA", m->info.map_extra);
 	if (m->info.btf_id)
-		out_u64(o, "btf_id", "BTF", m->info.btf_id);
+		s_u64(o, "btf_id", "BTF", m->info.btf_id);
 	n = kref_find(&r->pins, m->info.id, &k);
 	if (n) {
-		out_list_begin(o, "pinned", "PINNED");
+		s_list(o, "pinned", "PINNED", true);
 		for (size_t i = 0; i < n; i++)
-			out_str(o, NULL, NULL, k[i].text);
-		out_list_end(o);
+			s_str(o, NULL, NULL, k[i].text);
+		s_list(o, NULL, NULL, false);
 	}
 	n = kref_find(&r->holders, m->info.id, &k);
 	if (n) {
-		out_list_begin(o, "pids", "PIDS");
+		s_list(o, "pids", "PIDS", true);
 		for (size_t i = 0; i < n; i++) {
-			if (out_json(o)) {
-				out_object_begin(o, NULL, NULL);
-				out_u64(o, "pid", NULL, (uint64_t)k[i].pid);
-				out_str(o, "comm", NULL, k[i].text);
-				out_object_end(o);
+			if (o->w || out_json(o->o)) {
+				s_obj(o, true);
+				s_u64(o, "pid", NULL, (uint64_t)k[i].pid);
+				s_str(o, "comm", NULL, k[i].text);
+				s_obj(o, false);
 			} else {	/* a table cell: comm(pid) */
 				char cell[64];
 
 				snprintf(cell, sizeof(cell), "%s(%d)", k[i].text, k[i].pid);
-				out_str(o, NULL, NULL, cell);
+				s_str(o, NULL, NULL, cell);
 			}
 		}
-		out_list_end(o);
+		s_list(o, NULL, NULL, false);
 	}
-	out_object_end(o);
+	s_obj(o, false);
 }
 
 static int show_ids(struct cli_ctx *ctx, const uint32_t *ids, size_t n, bool single)
 {
 	struct errmsg err = { 0 };
 	struct refs r = { 0 };
+	struct jw w;
+	struct sink o = { ctx->out, NULL };
+	bool started = false;
 	int ret = EXIT_OK;
 
 	if (kref_pins("map", &r.pins, &err) || kref_holders("map", &r.holders, &err))
 		ret = cli_errmsg(ctx, &err);
-	if (!single && !ret)
-		out_list_begin(ctx->out, NULL, NULL);
 	for (size_t i = 0; i < n && !ret; i++) {
 		struct kmap m;
 
 		if (kmap_open_id(ids[i], &m, &err)) {
 			if (err.code == -ENOENT && !single)
 				continue;	/* gone since it was listed */
-			ret = cli_errmsg(ctx, &err);
+			ret = started ? stream_error(ctx, &err) : cli_errmsg(ctx, &err);
 			break;
 		}
-		emit_info(ctx, &m, &r);
+		if (!started) {
+			started = true;
+			if (ctx->json && !single) {
+				jw_init(&w, stdout, ctx->pretty ? JW_PRETTY : JW_COMPACT);
+				o.w = &w;
+			}
+			if (!single)
+				s_list(&o, NULL, NULL, true);
+		}
+		emit_info(&o, &m, &r);
 		kmap_close(&m);
 	}
-	if (!single && !ret)
+	if (!single && !started && !ret) {	/* no maps: an empty list */
+		out_list_begin(ctx->out, NULL, NULL);
 		out_list_end(ctx->out);
+	} else if (!single && started) {
+		s_list(&o, NULL, NULL, false);
+		if (o.w)
+			putchar('\n');
+	}
 	kref_free(&r.pins);
 	kref_free(&r.holders);
 	return ret;

@@ -50,11 +50,11 @@ static int cmp_kref(const void *a, const void *b)
 	return strcmp(x->text, y->text);
 }
 
-/* "anon_inode:bpf-map" for kind "map". */
-static bool link_is(const char *fdpath, const char *kind)
+/* "anon_inode:bpf-map" for kind "map": path relative to dirfd. */
+static bool link_is(int dirfd, const char *path, const char *kind)
 {
 	char target[64];
-	ssize_t n = readlink(fdpath, target, sizeof(target) - 1);
+	ssize_t n = readlinkat(dirfd, path, target, sizeof(target) - 1);
 
 	if (n < 0)
 		return false;
@@ -62,23 +62,27 @@ static bool link_is(const char *fdpath, const char *kind)
 	return !strncmp(target, "anon_inode:bpf-", 15) && !strcmp(target + 15, kind);
 }
 
-/* The id of the object behind fdinfo path: its "<kind>_id:" line. */
-static int fdinfo_id(const char *path, const char *kind, uint32_t *id)
+/* The id of the object behind an fdinfo file: its "<kind>_id:" line. open/read, no stdio:
+ * a process holding a thousand maps means a thousand of these. */
+static int fdinfo_id(int dirfd, const char *path, const char *kind, uint32_t *id)
 {
-	char line[256], key[32];
-	unsigned int v;
+	char text[1024], key[32];
 	int n = snprintf(key, sizeof(key), "%s_id:", kind);
-	FILE *f = fopen(path, "re");
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	ssize_t len;
 
-	if (!f)
+	if (fd < 0)
 		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && sscanf(line + n, "%u", &v) == 1) {
-			*id = v;
-			fclose(f);
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len <= 0)
+		return -ENOENT;
+	text[len] = '\0';
+	for (const char *p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, n)) {
+			*id = (uint32_t)strtoul(p + n, NULL, 10);
 			return 0;
 		}
-	fclose(f);
 	return -ENOENT;
 }
 
@@ -103,9 +107,9 @@ static int on_pin(const char *path, const struct stat *st, int flag, struct FTW 
 	if (fd < 0)
 		return 0;
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-	if (link_is(fdpath, walk.kind)) {
+	if (link_is(AT_FDCWD, fdpath, walk.kind)) {
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fdinfo/%d", fd);
-		if (fdinfo_id(fdpath, walk.kind, &id) == 0 &&
+		if (fdinfo_id(AT_FDCWD, fdpath, walk.kind, &id) == 0 &&
 		    kref_add(walk.s, &walk.cap, id, 0, path))
 			walk.err = -ENOMEM;
 	}
@@ -157,12 +161,12 @@ static void read_comm(int pid, char *comm, size_t len)
 
 static int scan_pid(const char *kind, int pid, struct kref_set *s, size_t *cap)
 {
-	char path[320], comm[32] = "";
+	char path[64], comm[32] = "";
 	struct dirent *d;
 	uint32_t last = 0;
 	bool have_last = false;
+	int fdinfo = -1, ret = 0;
 	DIR *dir;
-	int ret = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	dir = opendir(path);
@@ -171,13 +175,15 @@ static int scan_pid(const char *kind, int pid, struct kref_set *s, size_t *cap)
 	while ((d = readdir(dir)) && !ret) {
 		uint32_t id;
 
-		if (d->d_name[0] == '.')
+		if (d->d_name[0] == '.' || !link_is(dirfd(dir), d->d_name, kind))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, d->d_name);
-		if (!link_is(path, kind))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, d->d_name);
-		if (fdinfo_id(path, kind, &id))
+		if (fdinfo < 0) {
+			snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
+			fdinfo = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fdinfo < 0)
+				break;
+		}
+		if (fdinfo_id(fdinfo, d->d_name, kind, &id))
 			continue;
 		if (have_last && id == last)
 			continue;	/* several fds to one object: one holder */
@@ -187,6 +193,8 @@ static int scan_pid(const char *kind, int pid, struct kref_set *s, size_t *cap)
 		last = id;
 		have_last = true;
 	}
+	if (fdinfo >= 0)
+		close(fdinfo);
 	closedir(dir);
 	return ret;
 }

@@ -26,28 +26,53 @@ static int no_access(struct errmsg *err, int code, const char *what)
 	return errmsg_set(err, code, "%s: %s", what, strerror(-code));
 }
 
+/* A whole small /proc file into buf (NUL-terminated): open/read, no stdio (a listing reads
+ * one per map). */
+static ssize_t read_small(int dirfd, const char *path, char *buf, size_t len)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+/* The number after "key:" in an fdinfo text; false when absent. */
+static bool fdinfo_field(const char *text, const char *key, unsigned long long *v)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, n) && p[n] == ':') {
+			*v = strtoull(p + n + 1, NULL, 10);
+			return true;
+		}
+	return false;
+}
+
 /* memlock, frozen, owner_* are only in fdinfo (bpftool reads them the same way). */
 static void read_fdinfo(struct kmap *m)
 {
-	char path[64], line[256];
+	char path[64], text[1024];
 	unsigned long long v;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", m->fd);
-	f = fopen(path, "re");
-	if (!f)
+	if (read_small(AT_FDCWD, path, text, sizeof(text)) < 0)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			m->memlock = v;
-		else if (sscanf(line, "frozen: %llu", &v) == 1)
-			m->frozen = v != 0;
-		else if (sscanf(line, "owner_prog_type: %llu", &v) == 1)
-			m->owner_prog_type = (int)v;
-		else if (sscanf(line, "owner_jited: %llu", &v) == 1)
-			m->owner_jited = (int)v;
-	}
-	fclose(f);
+	if (fdinfo_field(text, "memlock", &v))
+		m->memlock = v;
+	if (fdinfo_field(text, "frozen", &v))
+		m->frozen = v != 0;
+	if (fdinfo_field(text, "owner_prog_type", &v))
+		m->owner_prog_type = (int)v;
+	if (fdinfo_field(text, "owner_jited", &v))
+		m->owner_jited = (int)v;
 }
 
 static int describe(struct kmap *m, struct errmsg *err)
