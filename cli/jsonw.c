@@ -188,24 +188,38 @@ void jw_hex_bytes(struct jw *w, const char *key, const void *data, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *b = data;
-	char cell[8] = "\"0x00\",";
+	bool text = w->style == JW_TEXT;
+	char buf[512];
+	size_t len = 0;
 
+	/* built in a buffer: a million elements of a dump are tens of millions of bytes */
 	pre(w, key);
-	if (w->style == JW_TEXT) {
-		for (size_t i = 0; i < n; i++) {
-			char t[3] = { hex[b[i] >> 4], hex[b[i] & 15], ' ' };
-
-			fwrite(t, 1, i + 1 < n ? 3 : 2, w->f);
-		}
-		return;
-	}
-	putc_unlocked('[', w->f);
+	if (!text)
+		buf[len++] = '[';
 	for (size_t i = 0; i < n; i++) {
-		cell[3] = hex[b[i] >> 4];
-		cell[4] = hex[b[i] & 15];
-		fwrite(cell, 1, i + 1 < n ? (w->style == JW_PRETTY ? 7 : 7) : 6, w->f);
-		if (w->style == JW_PRETTY && i + 1 < n)
-			putc_unlocked(' ', w->f);
+		if (len > sizeof(buf) - 16) {
+			fwrite(buf, 1, len, w->f);
+			len = 0;
+		}
+		if (text) {
+			if (i)
+				buf[len++] = ' ';
+			buf[len++] = hex[b[i] >> 4];
+			buf[len++] = hex[b[i] & 15];
+			continue;
+		}
+		if (i) {
+			buf[len++] = ',';
+			if (w->style == JW_PRETTY)
+				buf[len++] = ' ';
+		}
+		memcpy(buf + len, "\"0x", 3);
+		buf[len + 3] = hex[b[i] >> 4];
+		buf[len + 4] = hex[b[i] & 15];
+		buf[len + 5] = '"';
+		len += 6;
 	}
-	putc_unlocked(']', w->f);
+	if (!text)
+		buf[len++] = ']';
+	fwrite(buf, 1, len, w->f);
 }
