@@ -778,8 +778,10 @@ static int set_json(struct parser *p, const struct place *pl, const cJSON *j, in
 	if (cJSON_IsBool(j))
 		return set_text(p, pl, cJSON_IsTrue(j) ? "true" : "false");
 	if (cJSON_IsNumber(j)) {
-		/* integers as digits; cJSON keeps doubles, exact below 2^53 */
-		if (j->valuedouble == (double)(long long)j->valuedouble)
+		/* integers as digits; cJSON keeps doubles, exact below 2^53: larger values are
+		 * given as strings ("18446744073709551615") */
+		if (j->valuedouble > -9.2e18 && j->valuedouble < 9.2e18 &&
+		    j->valuedouble == (double)(long long)j->valuedouble)
 			snprintf(num, sizeof(num), "%lld", (long long)j->valuedouble);
 		else
 			snprintf(num, sizeof(num), "%.17g", j->valuedouble);

@@ -114,6 +114,23 @@ test_dump_json_equals_bpftool() {
 	jq_is '.[3].formatted.value' 12345678901
 }
 
+# Bitfields are typed (bpftool prints them as hex strings: "0xd" for a 4-bit -3, no enum
+# names); the bytes are bpftool's.
+test_bitfields_typed() {
+	load_kmaps
+	bk map update pinned "$M/bits" key 1 value lo=5 mid=17 neg=-3 st=ST_CLOSED tail=7
+	expect_rc 0
+	bk -j map lookup pinned "$M/bits" key 1
+	expect_rc 0
+	jq_is '.formatted.value | "\(.lo) \(.mid) \(.neg) \(.st) \(.tail)"' "5 17 -3 ST_CLOSED 7"
+	[ "$(printf '%s' "$out" | jq -c .value)" = \
+	  "$(bpftool -j map lookup pinned "$M/bits" key 1 0 0 0 | jq -c .value)" ] ||
+		fail "bytes differ from bpftool's"
+	bk map update pinned "$M/bits" key 1 value neg=8
+	expect_rc 2
+	[[ $err == *"neg: '8' does not fit __s32: -8..7"* ]] || fail "bitfield range: $err"
+}
+
 test_percpu_dump_every_cpu() {
 	local n
 	load_kmaps

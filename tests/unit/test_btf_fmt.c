@@ -75,6 +75,40 @@ static void test_fields_round_trip(void)
 		  "where.x=0 where.y=-7 hist[0]=0 hist[1]=5 hist[2]=0 ");
 }
 
+static void expect_error(uint32_t id, size_t size, char *arg, const char *want);
+
+static void test_bitfields(void)
+{
+	uint32_t id = type_id("bitrec", BTF_KIND_STRUCT);
+	char *args[] = { "lo=5", "mid=17", "neg=-3", "st=ST_CLOSED", "tail=65535" };
+	unsigned char b[8];
+	struct errmsg err = { 0 };
+
+	if (!id)
+		return;
+	CHECK(bk_btf_parse(btf, id, 5, args, b, sizeof(b), "value", &err) == 0, "%s", err.msg);
+	CHECK_STR(leaves(id, b, sizeof(b)), "lo=5 mid=17 neg=-3 st=ST_CLOSED tail=65535 ");
+	expect_error(id, sizeof(b), "lo=8", "lo: '8' does not fit __u32: 0..7");
+	expect_error(id, sizeof(b), "neg=-9", "neg: '-9' does not fit __s32: -8..7");
+}
+
+static void test_big_numbers(void)
+{
+	uint32_t id = type_id("flow_val", BTF_KIND_STRUCT);
+	char *ok[] = { "{\"packets\": \"18446744073709551615\"}" };
+	char *big[] = { "{\"packets\": 1e30}" };
+	unsigned char b[56];
+	struct errmsg err = { 0 };
+
+	if (!id)
+		return;
+	CHECK(bk_btf_parse(btf, id, 1, ok, b, sizeof(b), "value", &err) == 0, "%s", err.msg);
+	CHECK(strncmp(leaves(id, b, sizeof(b)), "packets=18446744073709551615 ", 29) == 0,
+	      "u64 max from a JSON string");
+	CHECK(bk_btf_parse(btf, id, 1, big, b, sizeof(b), "value", &err) == -EINVAL,
+	      "1e30 accepted for __u64");
+}
+
 static void test_json_input(void)
 {
 	uint32_t val = type_id("flow_val", BTF_KIND_STRUCT);
@@ -187,6 +221,8 @@ int main(int argc, char **argv)
 		test_fields_round_trip();
 		test_json_input();
 		test_errors_name_field_and_type();
+		test_bitfields();
+		test_big_numbers();
 	}
 	test_bytes_without_btf();
 	test_jsonw_matches_cjson();
