@@ -241,7 +241,8 @@ static int take_snapshot(const struct map_view *v, struct snap *s, struct errmsg
 		return ret;
 	}
 	g_key_size = v->m.info.key_size;
-	qsort(s->rows, s->n, sizeof(*s->rows), cmp_key);
+	if (s->n)
+		qsort(s->rows, s->n, sizeof(*s->rows), cmp_key);
 	return 0;
 }
 
@@ -250,7 +251,10 @@ static void diff(struct snap *cur, const struct snap *prev, double secs)
 {
 	for (size_t i = 0; i < cur->n; i++) {
 		struct row *r = &cur->rows[i];
-		const struct row *p = bsearch(r, prev->rows, prev->n, sizeof(*r), cmp_key);
+		const struct row *p = NULL;
+
+		if (prev->n)
+			p = bsearch(r, prev->rows, prev->n, sizeof(*r), cmp_key);
 
 		r->delta = r->num - (p ? p->num : 0);
 		r->rate = secs > 0 ? r->delta / secs : 0;
@@ -371,14 +375,15 @@ static int watch_loop(struct cli_ctx *ctx, const struct map_view *v, const struc
 		t1 = now_s();
 		diff(&cur, &prev, t1 - t0);
 		g_key_size = v->m.info.key_size;
-		if (o->order != cmp_key)
+		if (o->order != cmp_key && cur.n)
 			qsort(cur.rows, cur.n, sizeof(*cur.rows), o->order);
 		if (ctx->json)
 			print_jsonl(v, &cur, top);
 		else
 			print_table(v, &cur, top, tty, o->interval);
 		/* back in key order for the next diff */
-		qsort(cur.rows, cur.n, sizeof(*cur.rows), cmp_key);
+		if (cur.n)
+			qsort(cur.rows, cur.n, sizeof(*cur.rows), cmp_key);
 		snap_free(&prev);
 		prev = cur;
 		t0 = t1;

@@ -138,7 +138,8 @@ int kref_pins(const char *kind, struct kref_set *s, struct errmsg *err)
 		kref_free(s);
 		return errmsg_set(err, walk.err, "out of memory");
 	}
-	qsort(s->v, s->n, sizeof(*s->v), cmp_kref);
+	if (s->n)	/* qsort(NULL, 0) is undefined */
+		qsort(s->v, s->n, sizeof(*s->v), cmp_kref);
 	return 0;
 }
 
@@ -223,7 +224,8 @@ int kref_holders(const char *kind, struct kref_set *s, struct errmsg *err)
 		kref_free(s);
 		return errmsg_set(err, ret, "out of memory");
 	}
-	qsort(s->v, s->n, sizeof(*s->v), cmp_kref);
+	if (s->n)	/* qsort(NULL, 0) is undefined */
+		qsort(s->v, s->n, sizeof(*s->v), cmp_kref);
 	for (i = j = 0; i < s->n; i++) {	/* one row per (id, pid) */
 		if (j && s->v[j - 1].id == s->v[i].id && s->v[j - 1].pid == s->v[i].pid) {
 			free(s->v[i].text);
@@ -239,6 +241,9 @@ size_t kref_find(const struct kref_set *s, uint32_t id, const struct kref **firs
 {
 	size_t lo = 0, hi = s->n, n = 0;
 
+	*first = NULL;
+	if (!s->n)
+		return 0;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
