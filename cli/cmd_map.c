@@ -46,14 +46,17 @@ static int open_by_name(struct cli_ctx *ctx, const char *name, struct kmap *m)
 	return ret ? cli_errmsg(ctx, &err) : 0;
 }
 
+/* A map id: a number that fits 32 bits (strtoul alone would wrap 2^32 + 1 to 1). */
 static bool is_number(const char *s)
 {
+	unsigned long long v;
 	char *end;
 
 	if (!*s || *s == '-')
 		return false;
-	strtoul(s, &end, 0);
-	return !*end;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	return !*end && !errno && v <= UINT32_MAX;
 }
 
 /* The selector words at argv[*i]; sel/arg describe it. */
@@ -80,7 +83,7 @@ static int parse_selector(struct cli_ctx *ctx, int argc, char **argv, int *i, co
 		return cli_usage_error(ctx, "'%s' is not a MAP: " MAP_SEL, *sel);
 	}
 	if (!strcmp(*sel, "id") && !is_number(*arg))
-		return cli_usage_error(ctx, "id: '%s' is not a number", *arg);
+		return cli_usage_error(ctx, "id: '%s' is not a map id (0..4294967295)", *arg);
 	return 0;
 }
 
@@ -95,7 +98,7 @@ static int open_selected(struct cli_ctx *ctx, const char *sel, const char *arg, 
 	if (!strcmp(sel, "name"))
 		return open_by_name(ctx, arg, m);
 	if (!strcmp(sel, "id"))
-		ret = kmap_open_id((uint32_t)strtoul(arg, NULL, 0), &m[0], &err);
+		ret = kmap_open_id((uint32_t)strtoul(arg, NULL, 0), m, &err);
 	else
 		ret = kmap_open_pinned(arg, m, &err);
 	return ret ? cli_errmsg(ctx, &err) : 0;

@@ -79,7 +79,6 @@ int kmap_iter_new(const struct kmap *m, uint32_t batch, struct kmap_iter **it,
 		  struct errmsg *err);
 /* 1 with *key and *val pointing into the batch (valid until the next call), 0 at the end. */
 int kmap_iter_next(struct kmap_iter *it, const void **key, const void **val, struct errmsg *err);
-bool kmap_iter_batched(const struct kmap_iter *it);
 void kmap_iter_free(struct kmap_iter *it);
 
 /*

@@ -38,8 +38,6 @@ struct kmetrics_server;
  */
 int kmetrics_start(const char *addr, kmetrics_render_fn fn, void *ctx,
 		   struct kmetrics_server **s, uint16_t *port, struct errmsg *err);
-/* Scrapes answered so far. */
-uint64_t kmetrics_scrapes(const struct kmetrics_server *s);
 void kmetrics_stop(struct kmetrics_server *s);
 
 #endif

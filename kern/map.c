@@ -533,11 +533,6 @@ int kmap_iter_next(struct kmap_iter *it, const void **key, const void **val, str
 	return next_by_key(it, key, val, err);
 }
 
-bool kmap_iter_batched(const struct kmap_iter *it)
-{
-	return it->batched;
-}
-
 void kmap_iter_free(struct kmap_iter *it)
 {
 	if (!it)

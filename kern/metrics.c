@@ -141,7 +141,6 @@ struct kmetrics_server {
 	struct MHD_Daemon *d;
 	kmetrics_render_fn fn;
 	void *ctx;
-	uint64_t scrapes;	/* only the server thread writes it */
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, struct kbuf *b,
@@ -177,7 +176,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		kbuf_printf(&b, "not found: the metrics are at /metrics\n");
 		return reply(c, MHD_HTTP_NOT_FOUND, &b, "text/plain");
 	}
-	s->scrapes++;
 	if (s->fn(s->ctx, &b) || b.failed) {
 		if (b.failed) {
 			kbuf_free(&b);
@@ -257,11 +255,6 @@ int kmetrics_start(const char *addr, kmetrics_render_fn fn, void *ctx,
 	*port = info ? info->port : 0;
 	*out = s;
 	return 0;
-}
-
-uint64_t kmetrics_scrapes(const struct kmetrics_server *s)
-{
-	return __atomic_load_n(&s->scrapes, __ATOMIC_RELAXED);
 }
 
 void kmetrics_stop(struct kmetrics_server *s)

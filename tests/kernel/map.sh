@@ -302,6 +302,9 @@ test_bad_input_messages() {
 	bk -j map dump id 4294967295
 	expect_rc 1
 	json_ok
+	bk map show id 4294967296
+	expect_rc 2
+	[[ $err == *"not a map id"* ]] || fail "id past 32 bits: $err"
 	bk map update pinned "$M/flows" key uidd=1 value packets=1
 	expect_rc 2
 	[[ $err == *"no field 'uidd' in struct flow_key (fields: uid, comm, port, proto)"* ]] ||
