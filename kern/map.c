@@ -267,6 +267,9 @@ const char *kmap_unreadable(uint32_t type)
 		return "a bloom filter cannot be listed, only tested for membership";
 	case BPF_MAP_TYPE_STRUCT_OPS:
 		return "struct_ops maps are read with 'bpftool struct_ops dump'";
+	case BPF_MAP_TYPE_CGROUP_ARRAY:
+	case BPF_MAP_TYPE_XSKMAP:
+		return "it holds kernel objects (cgroups, AF_XDP sockets) that user space cannot read back";
 	default:
 		return NULL;
 	}
@@ -280,6 +283,10 @@ static int elem_error(struct errmsg *err, const char *what)
 		return errmsg_set(err, -ENOENT, "no such key");
 	if (e == ENOTSUP || e == EOPNOTSUPP || e == 524 /* ENOTSUPP */)
 		return errmsg_set(err, -EOPNOTSUPP, "%s: not supported for this map type", what);
+	if (e == ENOSPC)	/* sockmap/sockhash: cookies need an 8-byte value */
+		return errmsg_set(err, -ENOSPC,
+				  "%s: the kernel returns this map's values (socket cookies) only when value_size is 8",
+				  what);
 	return no_access(err, -e, what);
 }
 
@@ -396,8 +403,13 @@ int kmap_pin(const struct kmap *m, const char *path, bool force, struct errmsg *
 		if (unlink(path))
 			return errmsg_set(err, -errno, "%s: %s", path, strerror(errno));
 	}
-	if (bpf_obj_pin(m->fd, path))
+	if (bpf_obj_pin(m->fd, path)) {
+		const char *base = strrchr(path, '/');
+
+		if (errno == EPERM && strchr(base ? base + 1 : path, '.'))
+			return errmsg_set(err, -EPERM, "pin %s: bpffs refuses names with a '.'", path);
 		return errmsg_set(err, -errno, "pin %s: %s", path, strerror(errno));
+	}
 	return 0;
 }
 

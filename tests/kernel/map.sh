@@ -199,6 +199,32 @@ test_hex_without_btf() {
 	jq_is '.next_key | length' 4
 }
 
+# Map types without BPF_MAP_LOOKUP_BATCH are read key by key: same elements as bpftool.
+test_dump_without_batch_ops() {
+	make_plain
+	D=/sys/fs/bpf/bk-devmap-$$-$RANDOM
+	trap 'rm -f "$H" "$D" "$D-cg"' EXIT
+	bpftool map create "$D" type devmap key 4 value 4 entries 4 name bk_devmap || fail "create"
+	bk map update pinned "$D" key 2 value 1	# slot 2 -> ifindex 1 (lo)
+	expect_rc 0
+	bk -j map dump pinned "$D"
+	expect_rc 0
+	# bpftool lists the empty slots too, each with an error for a value
+	[ "$(printf '%s' "$out" | jq -S .)" = \
+	  "$(bpftool -j map dump pinned "$D" | jq -S '[.[] | select(.value | type == "array")]')" ] ||
+		fail "devmap dump differs from bpftool's: $out"
+	jq_is '[.[].key[0]] | join(",")' "0x02"
+	if command -v strace >/dev/null; then
+		strace -f -e trace=bpf -o "$TMPD/st" "$BPFKIT" map dump pinned "$D" >/dev/null 2>&1
+		grep -q BPF_MAP_GET_NEXT_KEY "$TMPD/st" || fail "no key-by-key fallback"
+	fi
+	bpftool map create "$D-cg" type cgroup_array key 4 value 4 entries 2 name bk_cg || fail "create"
+	bk map dump pinned "$D-cg"
+	rm -f "$D-cg"
+	expect_rc 1
+	[[ $err == *"cannot read back"* ]] || fail "cgroup array: $err"
+}
+
 test_export_scraped_over_http() {
 	local pid port body
 	load_kmaps
@@ -282,6 +308,9 @@ test_pin_and_freeze() {
 	bk map pin pinned "$M/counts" "$TMPD/pin"
 	expect_rc 1
 	[[ $err == *"bpffs"* ]] || fail "outside bpffs: $err"
+	bk map pin pinned "$M/counts" "$M/a.b"
+	expect_rc 1
+	[[ $err == *"names with a '.'"* ]] || fail "dot in a pin name: $err"
 	bk map pin pinned "$M/counts" "$M/../escape"
 	expect_rc 1
 	[[ $err == *".."* ]] || fail "'..': $err"
