@@ -231,6 +231,8 @@ test_export_scraped_over_http() {
 	bk map update pinned "$M/flows" key uid=1000 comm=sshd port=22 proto=6 value packets=5 bytes=300
 	bk map update pinned "$M/counts" key 1 value 9
 	bk map update pinned "$M/pcpu" key 4 value 10
+	bk map update pinned "$M/flows" key uid=7 'comm=q"\z' value packets=1
+	expect_rc 0
 	"$BPFKIT" map export pinned "$M/flows" pinned "$M/counts" pinned "$M/pcpu" \
 		--listen 127.0.0.1:0 --duration 20 2>"$TMPD/export.err" &
 	pid=$!
@@ -251,6 +253,8 @@ print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeou
 	grep -qxF 'bpfkit_map_flows_where_x{uid="1000",comm="sshd",port="22",proto="6"} 0' <<<"$body" ||
 		fail "no nested field sample: $body"
 	grep -qxF 'bpfkit_map_counts_value{key="1"} 9' <<<"$body" || fail "no array sample: $body"
+	grep -qxF 'bpfkit_map_flows_packets{uid="7",comm="q\"\\z",port="0",proto="0"} 1' <<<"$body" ||
+		fail "label value not escaped: $body"
 	grep -qxF "bpfkit_map_pcpu_value{key=\"4\"} $((10 * $(ncpus)))" <<<"$body" ||
 		fail "per-CPU values not summed: $body"
 	grep -qxF '# TYPE bpfkit_map_flows_packets untyped' <<<"$body" || fail "no TYPE line: $body"
