@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* bpfkit map watch (deltas and rates over time) and map export (Prometheus over HTTP). */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -327,7 +326,7 @@ static void print_jsonl(const struct map_view *v, const struct snap *s, size_t t
 
 		jw_init(&w, stdout, JW_COMPACT);
 		jw_obj_begin(&w, NULL);
-		jw_double(&w, "time", floor(t * 1000) / 1000);
+		jw_double(&w, "time", (double)(long long)(t * 1000) / 1000);
 		jw_str(&w, "map", v->m.info.name);
 		jw_u64(&w, "id", v->m.info.id);
 		jw_raw(&w, "key", r->kjson);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Streaming JSON writer (see jsonw.h). */
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonw.h"
@@ -159,11 +161,20 @@ void jw_s64(struct jw *w, const char *key, int64_t v)
 
 void jw_double(struct jw *w, const char *key, double v)
 {
+	char buf[32];
+	double back;
+
 	pre(w, key);
-	if (isfinite(v))
-		fprintf(w->f, "%.17g", v);
-	else
+	if (!isfinite(v)) {
 		fputs("null", w->f);	/* JSON has no NaN or infinity */
+		return;
+	}
+	/* as cJSON prints numbers: 15 digits when they read back within an epsilon, else 17 */
+	snprintf(buf, sizeof(buf), "%1.15g", v);
+	back = strtod(buf, NULL);
+	if (fabs(back - v) > (fabs(back) > fabs(v) ? fabs(back) : fabs(v)) * DBL_EPSILON)
+		snprintf(buf, sizeof(buf), "%1.17g", v);
+	fputs(buf, w->f);
 }
 
 void jw_bool(struct jw *w, const char *key, bool v)

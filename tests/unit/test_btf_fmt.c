@@ -188,6 +188,8 @@ static void test_jsonw_matches_cjson(void)
 	jw_arr_begin(&w, "a");
 	jw_u64(&w, NULL, 1);
 	jw_s64(&w, NULL, -2);
+	jw_double(&w, NULL, 76.6);
+	jw_double(&w, NULL, 0.1 + 0.2);
 	jw_arr_end(&w);
 	jw_obj_begin(&w, "o");
 	jw_bool(&w, "t", true);
@@ -200,6 +202,8 @@ static void test_jsonw_matches_cjson(void)
 	arr = cJSON_AddArrayToObject(doc, "a");
 	cJSON_AddItemToArray(arr, cJSON_CreateNumber(1));
 	cJSON_AddItemToArray(arr, cJSON_CreateNumber(-2));
+	cJSON_AddItemToArray(arr, cJSON_CreateNumber(76.6));
+	cJSON_AddItemToArray(arr, cJSON_CreateNumber(0.1 + 0.2));
 	arr = cJSON_AddObjectToObject(doc, "o");
 	cJSON_AddTrueToObject(arr, "t");
 	cJSON_AddNullToObject(arr, "n");
