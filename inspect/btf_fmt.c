@@ -12,6 +12,9 @@
 #include "btf_fmt.h"
 
 #define MAX_DEPTH 32
+/* Values visited per walk: zero-sized structs and arrays take no bytes, so the data size
+ * alone does not bound a walk over hostile BTF (65535 members of 65535 members of ...). */
+#define MAX_VISITS (1u << 20)
 
 /* Skip typedefs and modifiers; NULL on a bad id or a loop. */
 static const struct btf_type *resolve(const struct btf *btf, uint32_t *id)
@@ -113,6 +116,7 @@ struct walker {
 	const struct btf *btf;
 	const struct bk_btf_visitor *v;
 	struct errmsg *err;
+	unsigned int visits;
 };
 
 static int walk(struct walker *w, uint32_t id, const unsigned char *data, size_t size,
@@ -181,6 +185,13 @@ static int walk_array(struct walker *w, const struct btf_type *t, const unsigned
 
 	if (esz < 0 || (esz && a->nelems > size / (size_t)esz))
 		return errmsg_set(w->err, -EINVAL, "BTF array does not fit the value");
+	if (esz == 0 && a->nelems) {	/* elements of no size: nothing to show */
+		if (w->v->open)
+			w->v->open(w->v->ctx, name, index, true);
+		if (w->v->close)
+			w->v->close(w->v->ctx, true);
+		return 0;
+	}
 	if (is_char(w->btf, a->type) && printable(data, a->nelems, &len)) {
 		struct bk_leaf l = { .kind = BK_LEAF_STR, .str = (const char *)data, .len = len };
 
@@ -206,6 +217,8 @@ static int walk_members(struct walker *w, const struct btf_type *t, const unsign
 {
 	const struct btf_member *m = btf_members(t);
 
+	if (depth > MAX_DEPTH)	/* anonymous members recurse here, not through walk() */
+		return errmsg_set(w->err, -EINVAL, "BTF type nested too deep");
 	for (int i = 0; i < btf_vlen(t); i++, m++) {
 		uint32_t off = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
 		const char *mname = btf__name_by_offset(w->btf, m->name_off);
@@ -215,6 +228,9 @@ static int walk_members(struct walker *w, const struct btf_type *t, const unsign
 
 		if (!mt)
 			return errmsg_set(w->err, -EINVAL, "bad BTF member type");
+		if (++w->visits > MAX_VISITS)
+			return errmsg_set(w->err, -E2BIG, "BTF value has more than %u parts",
+					  MAX_VISITS);
 		if (bits) {
 			if ((off + bits + 7) / 8 > size)
 				return errmsg_set(w->err, -EINVAL, "BTF bitfield beyond the value");
@@ -249,6 +265,8 @@ static int walk(struct walker *w, uint32_t id, const unsigned char *data, size_t
 
 	if (depth > MAX_DEPTH)
 		return errmsg_set(w->err, -EINVAL, "BTF type nested too deep");
+	if (++w->visits > MAX_VISITS)
+		return errmsg_set(w->err, -E2BIG, "BTF value has more than %u parts", MAX_VISITS);
 	t = resolve(w->btf, &id);
 	if (!t)
 		return errmsg_set(w->err, -EINVAL, "bad BTF type id %u", id);
@@ -309,7 +327,7 @@ static int walk(struct walker *w, uint32_t id, const unsigned char *data, size_t
 int bk_btf_walk(const struct btf *btf, uint32_t id, const void *data, size_t size,
 		const struct bk_btf_visitor *v, struct errmsg *err)
 {
-	struct walker w = { btf, v, err };
+	struct walker w = { btf, v, err, 0 };
 
 	return walk(&w, id, data, size, NULL, 0, 0);
 }
@@ -376,7 +394,9 @@ int bk_btf_leaves(const struct btf *btf, uint32_t id, const void *data, size_t s
 
 /* ---- names ---------------------------------------------------------------------------- */
 
-const char *bk_btf_type_name(const struct btf *btf, uint32_t id, char *buf, size_t len)
+/* Hostile BTF can loop (a pointer to an array of itself): depth bounds the name. */
+static const char *type_name(const struct btf *btf, uint32_t id, char *buf, size_t len,
+			     int depth)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
 	const char *name, *kw = "";
@@ -389,18 +409,18 @@ const char *bk_btf_type_name(const struct btf *btf, uint32_t id, char *buf, size
 		id = t->type;
 		t = btf__type_by_id(btf, id);
 	}
-	if (!t) {
+	if (!t || depth > MAX_DEPTH) {
 		snprintf(buf, len, "%s", id ? "?" : "void");
 		return buf;
 	}
 	name = btf__name_by_offset(btf, t->name_off);
 	if (btf_is_array(t)) {
-		bk_btf_type_name(btf, btf_array(t)->type, inner, sizeof(inner));
+		type_name(btf, btf_array(t)->type, inner, sizeof(inner), depth + 1);
 		snprintf(buf, len, "%s[%u]", inner, btf_array(t)->nelems);
 		return buf;
 	}
 	if (btf_is_ptr(t)) {
-		bk_btf_type_name(btf, t->type, inner, sizeof(inner));
+		type_name(btf, t->type, inner, sizeof(inner), depth + 1);
 		snprintf(buf, len, "%s *", inner);
 		return buf;
 	}
@@ -412,6 +432,11 @@ const char *bk_btf_type_name(const struct btf *btf, uint32_t id, char *buf, size
 		kw = "enum ";
 	snprintf(buf, len, "%s%s", kw, name && *name ? name : "(anon)");
 	return buf;
+}
+
+const char *bk_btf_type_name(const struct btf *btf, uint32_t id, char *buf, size_t len)
+{
+	return type_name(btf, id, buf, len, 0);
 }
 
 /* ---- parsing ---------------------------------------------------------------------------- */
@@ -447,6 +472,10 @@ static int parse_int_text(const char *s, bool is_signed, uint32_t bits, uint64_t
 {
 	char *end;
 
+	if (bits == 0 || bits > 64) {
+		snprintf(why, whylen, "an integer of %u bits", bits);
+		return -EINVAL;
+	}
 	errno = 0;
 	if (is_signed) {
 		long long v = strtoll(s, &end, 0);
@@ -531,6 +560,12 @@ static int set_text(struct parser *p, const struct place *pl, const char *text)
 
 	if (!t)
 		return errmsg_set(p->err, -EINVAL, "%s: bad BTF type", p->what);
+	if (pl->bits && !btf_is_int(t) && !btf_is_any_enum(t))
+		return bad(p, pl, text, "a bitfield of a type that is not an integer");
+	if (!pl->bits && (btf_is_int(t) || btf_is_any_enum(t) || btf_is_float(t)) &&
+	    (t->size > pl->size || (t->size != 1 && t->size != 2 && t->size != 4 &&
+				    t->size != 8)))
+		return bad(p, pl, text, "a type of this size cannot be set from text");
 	if (btf_is_int(t) && t->size <= 8) {
 		uint32_t bits = pl->bits ? pl->bits : t->size * 8;
 
@@ -574,14 +609,17 @@ static int set_text(struct parser *p, const struct place *pl, const char *text)
 		return 0;
 	}
 	if (btf_is_ptr(t)) {
-		if (parse_int_text(text, false, 64, &v, why, sizeof(why)))
-			return bad(p, pl, text, why);
+		if (pl->bits || pl->size < 4 ||
+		    parse_int_text(text, false, pl->size >= 8 ? 64 : 32, &v, why, sizeof(why)))
+			return bad(p, pl, text, pl->size < 4 ? "a pointer" : why);
 		write_uint(pl->data, pl->size >= 8 ? 8 : 4, v);
 		return 0;
 	}
-	if (btf_is_array(t) && is_char(p->btf, btf_array(t)->type)) {
+	if (btf_is_array(t) && is_char(p->btf, btf_array(t)->type) && !pl->bits) {
 		uint32_t n = btf_array(t)->nelems;
 
+		if (n > pl->size)
+			return bad(p, pl, text, "an array larger than the value");
 		if (strlen(text) >= n) {
 			snprintf(why, sizeof(why), "%u characters at most", n ? n - 1 : 0);
 			return bad(p, pl, text, why);
@@ -625,6 +663,8 @@ static bool find_member(const struct btf *btf, const struct btf_type *t, const c
 		pl->id = m->type;
 		pl->bits = btf_member_bitfield_size(t, i);
 		pl->bit_off = pl->bits ? off : 0;
+		if (pl->bits ? (off + pl->bits + 7) / 8 > pl->size : off / 8 > pl->size)
+			return false;	/* a member outside its struct: bad BTF */
 		if (!pl->bits) {
 			pl->data += off / 8;
 			pl->size -= off / 8;

@@ -169,6 +169,67 @@ static void test_bytes_without_btf(void)
 	CHECK(bk_bytes_parse(2, bad, b, 4, "key", &err) == -EINVAL, "2 bytes for 4");
 }
 
+/*
+ * Inputs the fuzzer (tests/fuzz/fuzz_btf_fmt.c, same input layout: one byte n, n bytes of
+ * data, raw BTF) once crashed on: each must now walk and parse to clean errors. Under
+ * SANITIZE=1 a regression is an ASan/UBSan abort.
+ */
+static void replay(const unsigned char *in, size_t size)
+{
+	static char *form[] = { "{\"a\":[1,2],\"b\":{\"c\":\"x\"}}" };
+	unsigned char page[4096], out[4096];
+	struct errmsg err = { 0 };
+	struct btf *b;
+	size_t n = in[0], touched = 0;
+
+	for (size_t i = 0; i < sizeof(page); i++)
+		page[i] = n ? in[1 + i % n] : 0;
+	b = btf__new(in + 1 + n, size - 1 - n);
+	if (!b)
+		return;
+	for (uint32_t id = 1; id < btf__type_cnt(b) && id < 256; id++) {
+		char name[128];
+		struct collect c = { "" };
+
+		bk_btf_leaves(b, id, page, sizeof(page), leaf, &c, &err);
+		touched += strlen(c.text);
+		bk_btf_type_name(b, id, name, sizeof(name));
+		bk_btf_parse(b, id, 1, form, out, sizeof(out), "value", &err);
+	}
+	btf__free(b);
+	(void)touched;
+}
+
+static void test_fuzz_regressions(void)
+{
+	static const char *names[] = { "type-name-pointer-loop.bin", "anon-member-loop.bin",
+				       "member-outside-struct.bin" };
+	char dir[4096], path[4200];
+	const char *slash = strrchr(__FILE__, '/');
+
+	/* tests/unit/test_btf_fmt.c -> tests/fuzz/regress-btf-fmt, from the source tree */
+	snprintf(dir, sizeof(dir), "%.*s/../fuzz/regress-btf-fmt",
+		 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		unsigned char buf[65536];
+		size_t n;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		f = fopen(path, "rb");
+		if (!f) {
+			SKIP("%s: not found (run from the source tree)", path);
+			continue;
+		}
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		CHECK(n > 1 && n > 1u + buf[0], "%s: too short", names[i]);
+		if (n > 1 && n > 1u + buf[0])
+			replay(buf, n);
+		CHECK(1, "%s replayed", names[i]);
+	}
+}
+
 /* jsonw escapes every byte as cJSON does, and indents as cJSON_Print does. */
 static void test_jsonw_matches_cjson(void)
 {
@@ -230,6 +291,7 @@ int main(int argc, char **argv)
 	}
 	test_bytes_without_btf();
 	test_jsonw_matches_cjson();
+	test_fuzz_regressions();
 	btf__free(btf);
 	UNIT_DONE();
 }
