@@ -38,9 +38,10 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Dependencies are checked by scripts/install-deps.sh; fail early with the fix if absent.
-LIBS_PC := libbpf libelf libdw libcjson
+# libmicrohttpd (map export) is dlopen()ed, not linked: headers only (README: Dependencies).
+LIBS_PC := libbpf libelf libdw libcjson libmicrohttpd
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+PC_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmicrohttpd,$(LIBS_PC)) 2>/dev/null)
 
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS ?= -g -O2
@@ -94,7 +95,7 @@ deps:
 
 check-deps:
 	@$(PKG_CONFIG) --exists $(LIBS_PC) 2>/dev/null || { \
-		echo "missing libraries: run 'make deps' (or: apt-get install libbpf-dev libelf-dev libdw-dev libcjson-dev pkg-config)" >&2; exit 1; }
+		echo "missing libraries: run 'make deps' (or: apt-get install libbpf-dev libelf-dev libdw-dev libcjson-dev libmicrohttpd-dev pkg-config)" >&2; exit 1; }
 	@command -v $(CLANG) >/dev/null || { echo "clang not found: apt-get install clang llvm" >&2; exit 1; }
 	@command -v $(BPFTOOL) >/dev/null || { echo "bpftool not found: apt-get install bpftool" >&2; exit 1; }
 
@@ -153,8 +154,8 @@ $(BIN): $(BIN_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(BIN_OBJS) $(LIB) $(LDLIBS) -o $@
 
-# Unit tests link the library and the output layer (cli/output.c, cli/linebuf.c).
-CLI_LIB_OBJS := $(OUTPUT)/obj/cli/output.o $(OUTPUT)/obj/cli/linebuf.o
+# Unit tests link the library and the output layer (cli/output.c, linebuf.c, jsonstream.c).
+CLI_LIB_OBJS := $(OUTPUT)/obj/cli/output.o $(OUTPUT)/obj/cli/linebuf.o $(OUTPUT)/obj/cli/jsonstream.o
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB) $(CLI_LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@

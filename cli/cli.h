@@ -133,6 +133,7 @@ void cli_libbpf_offline(void);
 	X(inspect)                                                                    \
 	X(link)                                                                       \
 	X(load)                                                                       \
+	X(map)                                                                        \
 	X(package)                                                                    \
 	X(prog)                                                                       \
 	X(stats)                                                                      \

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * JSON strings and the streaming writer (inspect/jsonw.c): one escaping policy for every
- * JSON bpfkit writes, whether streamed (btf dump, trace lines) or built as a cJSON document.
+ * JSON bpfkit writes, whether streamed (btf dump, map dump through cli/jsonstream.h's
+ * structured writer, trace lines) or built as a cJSON document.
  *
  * The policy: '"' and '\\' are escaped; control characters as \b \f \n \r \t or \u00XX;
  * DEL as \u007f; valid UTF-8 is kept as it is; each byte of an invalid UTF-8 sequence (names
@@ -18,6 +19,9 @@
 
 /* Escape s (no quotes) through put(ctx, bytes, n), plain runs in one call. */
 void bk_json_escape(const char *s, void (*put)(void *ctx, const char *p, size_t n), void *ctx);
+/* The same for exactly len bytes (a NUL among them is escaped as \u0000). */
+void bk_json_escape_n(const char *s, size_t len,
+		      void (*put)(void *ctx, const char *p, size_t n), void *ctx);
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0. */
 int bk_utf8_len(const unsigned char *s);

@@ -19,6 +19,8 @@ struct btf;
  * "struct counter_key", "const volatile __u32", "char[4]", "void *". malloc'ed; NULL when
  * out of memory. */
 char *bk_btf_type_name(const struct btf *btf, uint32_t id);
+/* The same into buf, for messages (cut at len). */
+const char *bk_btf_type_name_buf(const struct btf *btf, uint32_t id, char *buf, size_t len);
 
 struct bk_global {
 	const char *name;

@@ -32,21 +32,31 @@ static bool plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-void bk_json_escape(const char *str, void (*put)(void *ctx, const char *p, size_t n), void *ctx)
+/* The valid UTF-8 sequence at s within avail bytes (1..4), or 0. */
+static int utf8_len_n(const unsigned char *s, size_t avail)
+{
+	int n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
+		(s[0] & 0xf8) == 0xf0 ? 4 : 0;
+
+	return n && (size_t)n <= avail ? bk_utf8_len(s) : 0;
+}
+
+void bk_json_escape_n(const char *str, size_t len,
+		      void (*put)(void *ctx, const char *p, size_t n), void *ctx)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *s = (const unsigned char *)str, *end = s + len;
 
-	while (*s) {
+	while (s < end) {
 		const unsigned char *run = s;
 		char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 		int n;
 
-		while (plain(*s))
+		while (s < end && plain(*s))
 			s++;
 		if (s > run)
 			put(ctx, (const char *)run, s - run);
-		if (!*s)
+		if (s == end)
 			break;
 		switch (*s) {
 		case '"': case '\\': esc[1] = *s; put(ctx, esc, 2); s++; continue;
@@ -62,7 +72,7 @@ void bk_json_escape(const char *str, void (*put)(void *ctx, const char *p, size_
 			esc[5] = hex[*s & 15];
 			put(ctx, esc, 6);
 			s++;
-		} else if ((n = bk_utf8_len(s))) {
+		} else if ((n = utf8_len_n(s, end - s))) {
 			put(ctx, (const char *)s, n);
 			s += n;
 		} else {
@@ -70,6 +80,11 @@ void bk_json_escape(const char *str, void (*put)(void *ctx, const char *p, size_
 			s++;
 		}
 	}
+}
+
+void bk_json_escape(const char *str, void (*put)(void *ctx, const char *p, size_t n), void *ctx)
+{
+	bk_json_escape_n(str, strlen(str), put, ctx);
 }
 
 char *bk_json_repair(const char *str, bool *oom)

@@ -71,6 +71,15 @@ char *bk_btf_type_name(const struct btf *btf, uint32_t id)
 	return s;
 }
 
+const char *bk_btf_type_name_buf(const struct btf *btf, uint32_t id, char *buf, size_t len)
+{
+	char *s = bk_btf_type_name(btf, id);
+
+	snprintf(buf, len, "%s", s ? s : "?");
+	free(s);
+	return buf;
+}
+
 static const struct bk_symbol *find_symbol(const struct bk_elf *e, const char *section,
 					   const char *name)
 {

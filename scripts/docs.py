@@ -35,7 +35,8 @@ def run(bpfkit, cmd, root):
 
 
 def normalize(text, volatile):
-    return re.sub(r"\d+", "N", text) if volatile else text
+    """Volatile samples: numbers may change, and with them the columns' widths."""
+    return re.sub(r" +", " ", re.sub(r"\d+", "N", text)) if volatile else text
 
 
 def process(path, bpfkit, root, check):
