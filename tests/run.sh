@@ -12,6 +12,9 @@ passed=0 failed=0 skipped=0
 # What is in bpffs now: anything new at the end is a pin a test forgot to remove.
 bpffs_state() { find /sys/fs/bpf -mindepth 1 2>/dev/null | sort; }
 bpffs_before=$(bpffs_state)
+# And what is loaded: a program still loaded at the end is one a test left behind.
+loaded_state() { bpftool -j prog list 2>/dev/null | jq -r '.[] | "\(.id) \(.name // "-")"' 2>/dev/null | sort; }
+loaded_before=$(loaded_state)
 
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
@@ -59,6 +62,18 @@ left=$(comm -13 <(printf '%s\n' "$bpffs_before") <(bpffs_state) | grep -v '^$')
 if [ -n "$left" ] && [ -z "$FILTER" ]; then
 	failed=$((failed + 1))
 	echo "FAIL bpffs: pins left behind by the tests:"
+	printf '%s\n' "$left" | sed 's/^/    /'
+fi
+
+# programs are freed once the last fd and link go: give exiting holders a moment
+for _ in 1 2 3 4 5; do
+	left=$(comm -13 <(printf '%s\n' "$loaded_before") <(loaded_state) | grep -v '^$')
+	[ -z "$left" ] && break
+	sleep 1
+done
+if [ -n "$left" ] && [ -z "$FILTER" ] && [ "$(id -u)" -eq 0 ]; then
+	failed=$((failed + 1))
+	echo "FAIL kernel: programs left loaded by the tests (id name):"
 	printf '%s\n' "$left" | sed 's/^/    /'
 fi
 
