@@ -7,9 +7,11 @@
 #include "tracer.h"
 
 extern const struct tracer tracer_openat;
+extern const struct tracer tracer_syscalls;
 
 const struct tracer *const tracers[] = {
 	&tracer_openat,
+	&tracer_syscalls,
 	NULL,
 };
 

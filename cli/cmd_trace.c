@@ -17,7 +17,7 @@
 
 #define MAX_TRACERS 32
 
-enum { OPT_DURATION = 0x200, OPT_COUNT };
+enum { OPT_DURATION = 0x200, OPT_COUNT, OPT_INTERVAL };
 
 static const struct {
 	unsigned int filter;	/* 0: every tracer */
@@ -30,6 +30,7 @@ static const struct {
 	{ 0, "[-T]", "  -T, --timestamp      add a TIME(s) column: seconds since start\n" },
 	{ 0, "[--duration SEC]", "      --duration SEC   stop after SEC seconds\n" },
 	{ 0, "[--count N]", "      --count N        stop after N events\n" },
+	{ TRACE_INTERVAL, "[--interval SEC]", "      --interval SEC   print the counts every SEC seconds (and at exit)\n" },
 };
 
 static const char trace_tail[] =
@@ -54,6 +55,8 @@ static char *tracer_usage(const struct tracer *t)
 	if (!f)
 		return NULL;
 	fprintf(f, "Usage: bpfkit trace %s", t->name);
+	if (t->operand)
+		fprintf(f, " %s", t->operand);
 	for (size_t i = 0; i < sizeof(common_help) / sizeof(common_help[0]); i++)
 		if (!common_help[i].filter || (t->filters & common_help[i].filter))
 			fprintf(f, " %s", common_help[i].synopsis);
@@ -150,6 +153,12 @@ static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 			return cli_usage_error(ctx, "--count: must be at least 1");
 		o->count = v;
 		return 0;
+	case OPT_INTERVAL:
+		errno = 0;
+		o->interval_s = strtod(optarg, &end);
+		if (errno || *end || !(o->interval_s >= 0.01))
+			return cli_usage_error(ctx, "--interval: '%s' is not a number of seconds (0.01 at least)", optarg);
+		return 0;
 	default:
 		return EXIT_USAGE;
 	}
@@ -164,9 +173,10 @@ static struct option *tracer_options(const struct tracer *t, char *shortopts)
 		{ "timestamp", no_argument, NULL, 'T' },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
 	};
 	static const unsigned int filter_of[] = { TRACE_PID, TRACE_UID, TRACE_COMM, TRACE_FAILED,
-						  0, 0, 0 };
+						  0, 0, 0, TRACE_INTERVAL };
 	size_t n = 0, nown = 0;
 	struct option *lo;
 
@@ -213,6 +223,11 @@ static int parse_options(struct cli_ctx *ctx, const struct tracer *t, int argc, 
 			ret = parse_common(ctx, opt, c);
 	}
 	free(lo);
+	if (!ret && t->operand && optind >= argc)
+		ret = cli_usage_error(ctx, "missing %s: 'bpfkit trace %s %s'", t->operand, t->name,
+				      t->operand);
+	else if (!ret && t->operand && t->parse(priv, TRACE_OPERAND, argv[optind++], &err))
+		ret = cli_usage_error(ctx, "%s", err.msg);
 	if (!ret && optind < argc)
 		ret = cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	return ret;
