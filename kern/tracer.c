@@ -244,7 +244,8 @@ int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_
 		struct linebuf l = { 0 };
 
 		t->header(c, priv, &l);
-		sink->line(sink->ctx, lb_end(&l));
+		if (l.n)	/* an empty header: none (a mode without columns) */
+			sink->line(sink->ctx, lb_end(&l));
 	}
 	if (t->tick) {
 		r.interval_s = c->interval_s > 0 ? c->interval_s : t->tick_interval_s;
