@@ -43,7 +43,9 @@ static const char trace_tail[] =
 static int trace_tracer(struct cli_ctx *ctx, int argc, char **argv);
 static int trace_list(struct cli_ctx *ctx, int argc, char **argv);
 
-static struct cli_command trace_verbs[MAX_TRACERS + 2];
+extern const struct cli_command trace_run_verb;	/* cli/cmd_trace_run.c */
+
+static struct cli_command trace_verbs[MAX_TRACERS + 3];
 
 /* "Usage: bpfkit trace NAME [options]", the tracer's text, the options it takes. */
 static char *tracer_usage(const struct tracer *t)
@@ -81,7 +83,8 @@ static void trace_usage(void)
 
 	if (!f)
 		return;
-	fputs("Usage: bpfkit trace <tracer> [options]\n       bpfkit trace list\n\nTracers:\n", f);
+	fputs("Usage: bpfkit trace <tracer> [options]\n       bpfkit trace list\n"
+	      "       bpfkit trace run OBJ [options]\n\nTracers:\n", f);
 	for (size_t i = 0; tracers[i]; i++)
 		fprintf(f, "  %-10s %s\n", tracers[i]->name, tracers[i]->summary);
 	fputs("\nRun 'bpfkit trace <tracer> --help' for its options, 'bpfkit trace list' for what\n"
@@ -106,6 +109,7 @@ __attribute__((constructor)) static void build_verbs(void)
 		"\n"
 		"One line per bundled tracer: its name, what it shows, what it needs from the\n"
 		"kernel. Each is also an embedded object: 'bpfkit inspect @NAME'.\n", 0 };
+	trace_verbs[n + 1] = trace_run_verb;
 }
 
 static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
