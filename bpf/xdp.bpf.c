@@ -152,11 +152,12 @@ int xdp_sources(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	e.len = (__u32)(end - data);
-	e.ifindex = ctx->ingress_ifindex;
-	e.ts_ns = bpf_ktime_get_ns();
 	count_source(&e);
-	if (!summary_only)
+	if (!summary_only) {
+		e.ifindex = ctx->ingress_ifindex;
+		e.ts_ns = bpf_ktime_get_ns();
 		send(&e);
+	}
 	return XDP_PASS;
 }
 
