@@ -17,6 +17,9 @@
 
 #define MAX_TRACERS 32
 
+/* Not a filter: -T and --count, for tracers with events (a ring buffer), not tables. */
+#define TRACE_EVENTS (1u << 31)
+
 enum { OPT_DURATION = 0x200, OPT_COUNT, OPT_INTERVAL };
 
 static const struct {
@@ -27,9 +30,9 @@ static const struct {
 	{ TRACE_UID, "[-u UID]", "  -u, --uid UID        only this user id\n" },
 	{ TRACE_COMM, "[-n COMM]", "  -n, --name COMM      only this command name (exact, 15 chars at most)\n" },
 	{ TRACE_FAILED, "[-x]", "  -x, --failed         only failed calls\n" },
-	{ 0, "[-T]", "  -T, --timestamp      add a TIME(s) column: seconds since start\n" },
+	{ TRACE_EVENTS, "[-T]", "  -T, --timestamp      add a TIME(s) column: seconds since start\n" },
 	{ 0, "[--duration SEC]", "      --duration SEC   stop after SEC seconds\n" },
-	{ 0, "[--count N]", "      --count N        stop after N events\n" },
+	{ TRACE_EVENTS, "[--count N]", "      --count N        stop after N events\n" },
 	{ TRACE_INTERVAL, "[--interval SEC]", "      --interval SEC   print the counts every SEC seconds (and at exit)\n" },
 };
 
@@ -39,6 +42,14 @@ static const char trace_tail[] =
 	"line, flushed per batch). On exit (Ctrl-C, SIGTERM, --duration, --count, a closed\n"
 	"pipe) it prints 'N events, M lost' to stderr and detaches everything. Filters run in\n"
 	"the kernel. Needs root (CAP_BPF and CAP_PERFMON).\n";
+
+/* Whether tracer t takes the common option of this filter bit (0: every tracer). */
+static bool offered(const struct tracer *t, unsigned int filter)
+{
+	if (filter == TRACE_EVENTS)
+		return t->ring_map != NULL;
+	return !filter || (t->filters & filter);
+}
 
 static int trace_tracer(struct cli_ctx *ctx, int argc, char **argv);
 static int trace_list(struct cli_ctx *ctx, int argc, char **argv);
@@ -60,13 +71,13 @@ static char *tracer_usage(const struct tracer *t)
 	if (t->operand)
 		fprintf(f, " %s", t->operand);
 	for (size_t i = 0; i < sizeof(common_help) / sizeof(common_help[0]); i++)
-		if (!common_help[i].filter || (t->filters & common_help[i].filter))
+		if (offered(t, common_help[i].filter))
 			fprintf(f, " %s", common_help[i].synopsis);
 	for (const struct option *o = t->longopts; o && o->name; o++)
 		fprintf(f, o->has_arg ? " [--%s ARG]" : " [--%s]", o->name);
 	fprintf(f, " [--json]\n\n%s\nOptions:\n", t->details);
 	for (size_t i = 0; i < sizeof(common_help) / sizeof(common_help[0]); i++)
-		if (!common_help[i].filter || (t->filters & common_help[i].filter))
+		if (offered(t, common_help[i].filter))
 			fputs(common_help[i].help, f);
 	if (t->options_help)
 		fputs(t->options_help, f);
@@ -180,7 +191,7 @@ static struct option *tracer_options(const struct tracer *t, char *shortopts)
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 	};
 	static const unsigned int filter_of[] = { TRACE_PID, TRACE_UID, TRACE_COMM, TRACE_FAILED,
-						  0, 0, 0, TRACE_INTERVAL };
+						  TRACE_EVENTS, 0, TRACE_EVENTS, TRACE_INTERVAL };
 	size_t n = 0, nown = 0;
 	struct option *lo;
 
@@ -191,7 +202,7 @@ static struct option *tracer_options(const struct tracer *t, char *shortopts)
 		return NULL;
 	shortopts[0] = '\0';
 	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
-		if (filter_of[i] && !(t->filters & filter_of[i]))
+		if (!offered(t, filter_of[i]))
 			continue;
 		lo[n++] = common[i];
 		if (common[i].val < 0x100) {	/* its short form: "p:" or "x" */
