@@ -7,9 +7,13 @@
 #include "tracer.h"
 
 extern const struct tracer tracer_openat;
+extern const struct tracer tracer_syscalls;
+extern const struct tracer tracer_xdp;
 
 const struct tracer *const tracers[] = {
 	&tracer_openat,
+	&tracer_syscalls,
+	&tracer_xdp,
 	NULL,
 };
 

@@ -17,7 +17,10 @@
 
 #define MAX_TRACERS 32
 
-enum { OPT_DURATION = 0x200, OPT_COUNT };
+/* Not a filter: -T and --count, for tracers with events (a ring buffer), not tables. */
+#define TRACE_EVENTS (1u << 31)
+
+enum { OPT_DURATION = 0x200, OPT_COUNT, OPT_INTERVAL };
 
 static const struct {
 	unsigned int filter;	/* 0: every tracer */
@@ -27,9 +30,10 @@ static const struct {
 	{ TRACE_UID, "[-u UID]", "  -u, --uid UID        only this user id\n" },
 	{ TRACE_COMM, "[-n COMM]", "  -n, --name COMM      only this command name (exact, 15 chars at most)\n" },
 	{ TRACE_FAILED, "[-x]", "  -x, --failed         only failed calls\n" },
-	{ 0, "[-T]", "  -T, --timestamp      add a TIME(s) column: seconds since start\n" },
+	{ TRACE_EVENTS, "[-T]", "  -T, --timestamp      add a TIME(s) column: seconds since start\n" },
 	{ 0, "[--duration SEC]", "      --duration SEC   stop after SEC seconds\n" },
-	{ 0, "[--count N]", "      --count N        stop after N events\n" },
+	{ TRACE_EVENTS, "[--count N]", "      --count N        stop after N events\n" },
+	{ TRACE_INTERVAL, "[--interval SEC]", "      --interval SEC   print the counts every SEC seconds (and at exit)\n" },
 };
 
 static const char trace_tail[] =
@@ -39,10 +43,20 @@ static const char trace_tail[] =
 	"pipe) it prints 'N events, M lost' to stderr and detaches everything. Filters run in\n"
 	"the kernel. Needs root (CAP_BPF and CAP_PERFMON).\n";
 
+/* Whether tracer t takes the common option of this filter bit (0: every tracer). */
+static bool offered(const struct tracer *t, unsigned int filter)
+{
+	if (filter == TRACE_EVENTS)
+		return t->ring_map != NULL;
+	return !filter || (t->filters & filter);
+}
+
 static int trace_tracer(struct cli_ctx *ctx, int argc, char **argv);
 static int trace_list(struct cli_ctx *ctx, int argc, char **argv);
 
-static struct cli_command trace_verbs[MAX_TRACERS + 2];
+extern const struct cli_command trace_run_verb;	/* cli/cmd_trace_run.c */
+
+static struct cli_command trace_verbs[MAX_TRACERS + 3];
 
 /* "Usage: bpfkit trace NAME [options]", the tracer's text, the options it takes. */
 static char *tracer_usage(const struct tracer *t)
@@ -54,14 +68,16 @@ static char *tracer_usage(const struct tracer *t)
 	if (!f)
 		return NULL;
 	fprintf(f, "Usage: bpfkit trace %s", t->name);
+	if (t->operand)
+		fprintf(f, " %s", t->operand);
 	for (size_t i = 0; i < sizeof(common_help) / sizeof(common_help[0]); i++)
-		if (!common_help[i].filter || (t->filters & common_help[i].filter))
+		if (offered(t, common_help[i].filter))
 			fprintf(f, " %s", common_help[i].synopsis);
 	for (const struct option *o = t->longopts; o && o->name; o++)
 		fprintf(f, o->has_arg ? " [--%s ARG]" : " [--%s]", o->name);
 	fprintf(f, " [--json]\n\n%s\nOptions:\n", t->details);
 	for (size_t i = 0; i < sizeof(common_help) / sizeof(common_help[0]); i++)
-		if (!common_help[i].filter || (t->filters & common_help[i].filter))
+		if (offered(t, common_help[i].filter))
 			fputs(common_help[i].help, f);
 	if (t->options_help)
 		fputs(t->options_help, f);
@@ -78,7 +94,8 @@ static void trace_usage(void)
 
 	if (!f)
 		return;
-	fputs("Usage: bpfkit trace <tracer> [options]\n       bpfkit trace list\n\nTracers:\n", f);
+	fputs("Usage: bpfkit trace <tracer> [options]\n       bpfkit trace list\n"
+	      "       bpfkit trace run OBJ [options]\n\nTracers:\n", f);
 	for (size_t i = 0; tracers[i]; i++)
 		fprintf(f, "  %-10s %s\n", tracers[i]->name, tracers[i]->summary);
 	fputs("\nRun 'bpfkit trace <tracer> --help' for its options, 'bpfkit trace list' for what\n"
@@ -103,6 +120,7 @@ __attribute__((constructor)) static void build_verbs(void)
 		"\n"
 		"One line per bundled tracer: its name, what it shows, what it needs from the\n"
 		"kernel. Each is also an embedded object: 'bpfkit inspect @NAME'.\n", 0 };
+	trace_verbs[n + 1] = trace_run_verb;
 }
 
 static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
@@ -150,6 +168,12 @@ static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 			return cli_usage_error(ctx, "--count: must be at least 1");
 		o->count = v;
 		return 0;
+	case OPT_INTERVAL:
+		errno = 0;
+		o->interval_s = strtod(optarg, &end);
+		if (errno || *end || !(o->interval_s >= 0.01))
+			return cli_usage_error(ctx, "--interval: '%s' is not a number of seconds (0.01 at least)", optarg);
+		return 0;
 	default:
 		return EXIT_USAGE;
 	}
@@ -164,9 +188,10 @@ static struct option *tracer_options(const struct tracer *t, char *shortopts)
 		{ "timestamp", no_argument, NULL, 'T' },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
 	};
 	static const unsigned int filter_of[] = { TRACE_PID, TRACE_UID, TRACE_COMM, TRACE_FAILED,
-						  0, 0, 0 };
+						  TRACE_EVENTS, 0, TRACE_EVENTS, TRACE_INTERVAL };
 	size_t n = 0, nown = 0;
 	struct option *lo;
 
@@ -177,7 +202,7 @@ static struct option *tracer_options(const struct tracer *t, char *shortopts)
 		return NULL;
 	shortopts[0] = '\0';
 	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
-		if (filter_of[i] && !(t->filters & filter_of[i]))
+		if (!offered(t, filter_of[i]))
 			continue;
 		lo[n++] = common[i];
 		if (common[i].val < 0x100) {	/* its short form: "p:" or "x" */
@@ -213,6 +238,11 @@ static int parse_options(struct cli_ctx *ctx, const struct tracer *t, int argc, 
 			ret = parse_common(ctx, opt, c);
 	}
 	free(lo);
+	if (!ret && t->operand && optind >= argc)
+		ret = cli_usage_error(ctx, "missing %s: 'bpfkit trace %s %s'", t->operand, t->name,
+				      t->operand);
+	else if (!ret && t->operand && t->parse(priv, TRACE_OPERAND, argv[optind++], &err))
+		ret = cli_usage_error(ctx, "%s", err.msg);
 	if (!ret && optind < argc)
 		ret = cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	return ret;

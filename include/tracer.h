@@ -19,8 +19,10 @@
 
 #include "errmsg.h"
 
+struct bpf_link;
 struct bpf_object;
 struct linebuf;
+struct trace_sink;
 
 /* The options every tracer understands (those it applies are in tracer->filters). */
 struct trace_common {
@@ -33,6 +35,7 @@ struct trace_common {
 	double duration_s;	/* 0: until Ctrl-C */
 	uint64_t count;		/* 0: no limit */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC at start, for -T */
+	double interval_s;	/* --interval (TRACE_INTERVAL): 0 uses tracer->tick_interval_s */
 };
 
 /* Which common filters a tracer applies in the kernel. */
@@ -40,6 +43,7 @@ struct trace_common {
 #define TRACE_UID	(1u << 1)
 #define TRACE_COMM	(1u << 2)
 #define TRACE_FAILED	(1u << 3)
+#define TRACE_INTERVAL	(1u << 4)	/* not a filter: takes --interval SEC for its tick */
 
 struct tracer {
 	const char *name;		/* bpfkit trace <name>, and @<name> */
@@ -65,7 +69,27 @@ struct tracer {
 	void (*header)(const struct trace_common *c, const void *priv, struct linebuf *l);
 	int (*decode)(const void *data, size_t size, const struct trace_common *c,
 		      const void *priv, bool json, struct linebuf *l);
+	/*
+	 * Added for the counting and network tracers; all optional (NULL/0), and at the end so
+	 * that the registrations above stay valid.
+	 * tick: called every interval (c->interval_s, else tick_interval_s; none when both are 0)
+	 * and once more at exit with final set; it reads its maps and writes lines to sink.
+	 * ring_map may then be NULL: the runtime just waits, ticking.
+	 */
+	int (*tick)(struct bpf_object *obj, void *priv, const struct trace_common *c,
+		    const struct trace_sink *sink, bool final, struct errmsg *err);
+	double tick_interval_s;
+	/* attach: instead of attaching every program by its section (XDP needs an ifindex);
+	 * the links it returns the runtime destroys; what it holds otherwise (link fds), detach
+	 * releases, on every exit path once attach was called (may be NULL). */
+	int (*attach)(struct bpf_object *obj, void *priv, struct bpf_link ***links, size_t *n,
+		      struct errmsg *err);
+	void (*detach)(void *priv);
+	/* a required operand ("IFACE"): given to parse as TRACE_OPERAND; NULL: none taken */
+	const char *operand;
 };
+
+#define TRACE_OPERAND 0x2ff	/* parse()'s opt for the operand */
 
 /* Where lines go: cli/ gives the output layer's stream (text or JSON Lines). */
 struct trace_sink {
@@ -88,6 +112,16 @@ const struct tracer *tracer_find(const char *name);
  * up by the caller). 0 with res filled, or -errno with err set. */
 int tracer_run(const struct tracer *t, struct trace_common *c, void *priv,
 	       const struct trace_sink *sink, struct trace_result *res, struct errmsg *err);
+
+/* The same over an object the caller opened (and closes): `trace run` gives any object. */
+int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_common *c,
+		   void *priv, const struct trace_sink *sink, struct trace_result *res,
+		   struct errmsg *err);
+
+/* Attach every program libbpf will load by its section name; *links: the caller destroys
+ * each and frees the array, also on failure. */
+int tracer_attach_all(struct bpf_object *obj, struct bpf_link ***links, size_t *n,
+		      struct errmsg *err);
 
 /* Seconds since c->start_ns for a bpf_ktime_get_ns() timestamp. */
 double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns);

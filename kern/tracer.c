@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -19,7 +20,42 @@ struct run {
 	const struct trace_sink *sink;
 	struct trace_result *res;
 	unsigned int batch;	/* records since the last flush */
+	struct bpf_object *obj;
+	double interval_s, next_tick;	/* tick: 0 without one */
+	struct errmsg *tick_err;
+	int tick_ret;		/* the first failed tick stops the run */
 };
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The tracer's tick when its interval has passed (or at exit: final); non-zero stops. */
+static int maybe_tick(struct run *r, bool final)
+{
+	double now;
+
+	if (!r->interval_s || r->tick_ret)
+		return r->tick_ret;
+	now = mono_s();
+	if (!final && now < r->next_tick)
+		return 0;
+	while (r->next_tick <= now)	/* a late tick does not make a burst of them */
+		r->next_tick += r->interval_s;
+	r->tick_ret = r->t->tick(r->obj, r->priv, r->c, r->sink, final, r->tick_err);
+	if (!r->tick_ret) {
+		int ret = r->sink->flush(r->sink->ctx);
+
+		if (ret && !r->res->write_err)
+			r->res->write_err = ret;
+		return ret;
+	}
+	return r->tick_ret;
+}
 
 double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns)
 {
@@ -54,7 +90,33 @@ static int after_batch(void *data)
 	ret = r->sink->flush(r->sink->ctx);
 	if (ret && !r->res->write_err)
 		r->res->write_err = ret;
-	return ret;
+	return ret ? ret : maybe_tick(r, false);
+}
+
+/* No ring buffer (a counting tracer): wait for the stop, the duration, or a failed tick. */
+static int wait_loop(struct run *r, double duration_s)
+{
+	double deadline = duration_s > 0 ? mono_s() + duration_s : 0;
+
+	while (!kern_stop) {
+		double now = mono_s(), until = now + 0.1;
+		struct timespec ts;
+
+		if (deadline && now >= deadline)
+			break;
+		if (r->interval_s && r->next_tick < until)
+			until = r->next_tick;
+		if (deadline && deadline < until)
+			until = deadline;
+		if (until > now) {
+			ts.tv_sec = (time_t)(until - now);
+			ts.tv_nsec = (long)((until - now - ts.tv_sec) * 1e9);
+			nanosleep(&ts, NULL);	/* EINTR: a signal, kern_stop says which */
+		}
+		if (maybe_tick(r, false))
+			break;
+	}
+	return 0;
 }
 
 /* The embedded object through the gate, then libbpf's view of it (the caller closes it). */
@@ -77,7 +139,7 @@ static int open_tracer(const struct tracer *t, struct bpf_object **obj, struct e
 }
 
 /* Attach every loaded program by its section name; links in *links (the caller destroys). */
-static int attach_all(struct bpf_object *obj, struct bpf_link ***links, size_t *n,
+int tracer_attach_all(struct bpf_object *obj, struct bpf_link ***links, size_t *n,
 		      struct errmsg *err)
 {
 	struct bpf_program *p;
@@ -121,20 +183,35 @@ static uint64_t sum_drops(const struct tracer *t, struct bpf_object *obj)
 int tracer_run(const struct tracer *t, struct trace_common *c, void *priv,
 	       const struct trace_sink *sink, struct trace_result *res, struct errmsg *err)
 {
-	struct run r = { .t = t, .c = c, .priv = priv, .sink = sink, .res = res };
+	struct bpf_object *obj = NULL;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	ret = open_tracer(t, &obj, err);
+	if (!ret)
+		ret = tracer_run_obj(t, obj, c, priv, sink, res, err);
+	bpf_object__close(obj);
+	return ret;
+}
+
+int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_common *c,
+		   void *priv, const struct trace_sink *sink, struct trace_result *res,
+		   struct errmsg *err)
+{
+	struct run r = { .t = t, .c = c, .priv = priv, .sink = sink, .res = res, .obj = obj,
+			 .tick_err = err };
 	struct ring_limits lim = { .duration_s = c->duration_s, .poll_ms = 100,
 				   .after_batch = after_batch, .ctx = &r };
-	struct bpf_object *obj = NULL;
 	struct ring_buffer *rb = NULL;
 	struct bpf_link **links = NULL;
 	struct bpf_map *ring;
 	char what[128];
 	size_t nr_links = 0;
-	int ret;
+	bool attached = false;
+	int ret = 0;
 
 	memset(res, 0, sizeof(*res));
-	ret = open_tracer(t, &obj, err);
-	if (!ret && t->configure)
+	if (t->configure)
 		ret = t->configure(obj, c, priv, err);
 	if (ret)
 		goto out;
@@ -146,31 +223,49 @@ int tracer_run(const struct tracer *t, struct trace_common *c, void *priv,
 	}
 	if (t->post_load)
 		ret = t->post_load(obj, priv, err);
-	if (!ret)
-		ret = attach_all(obj, &links, &nr_links, err);
 	if (ret)
 		goto out;
-	ring = bpf_object__find_map_by_name(obj, t->ring_map);
-	rb = ring ? ring_buffer__new(bpf_map__fd(ring), on_record, &r, NULL) : NULL;
-	if (!rb) {
-		ret = errmsg_set(err, ring ? -errno : -ENOENT, "the %s tracer's ring buffer '%s': %s",
-				 t->name, t->ring_map, strerror(ring ? errno : ENOENT));
+	attached = true;
+	ret = t->attach ? t->attach(obj, priv, &links, &nr_links, err)
+			: tracer_attach_all(obj, &links, &nr_links, err);
+	if (ret)
 		goto out;
+	if (t->ring_map) {
+		ring = bpf_object__find_map_by_name(obj, t->ring_map);
+		rb = ring ? ring_buffer__new(bpf_map__fd(ring), on_record, &r, NULL) : NULL;
+		if (!rb) {
+			ret = errmsg_set(err, ring ? -errno : -ENOENT,
+					 "the %s tracer's ring buffer '%s': %s", t->name, t->ring_map,
+					 strerror(ring ? errno : ENOENT));
+			goto out;
+		}
 	}
 	if (t->header && !sink->json) {
 		struct linebuf l = { 0 };
 
 		t->header(c, priv, &l);
-		sink->line(sink->ctx, lb_end(&l));
+		if (l.n)	/* an empty header: none (a mode without columns) */
+			sink->line(sink->ctx, lb_end(&l));
 	}
-	ret = kern_ring_loop(rb, &lim, err);
+	if (t->tick) {
+		r.interval_s = c->interval_s > 0 ? c->interval_s : t->tick_interval_s;
+		r.next_tick = mono_s() + r.interval_s;
+	}
+	ret = rb ? kern_ring_loop(rb, &lim, err) : wait_loop(&r, c->duration_s);
 	res->lost = sum_drops(t, obj);
 	after_batch(&r);
+	if (!ret && !r.tick_ret && t->tick) {	/* the last counts, also without an interval */
+		r.interval_s = r.interval_s ? r.interval_s : 1;
+		maybe_tick(&r, true);
+	}
+	if (!ret)
+		ret = r.tick_ret;
 out:
 	ring_buffer__free(rb);
 	while (nr_links)
 		bpf_link__destroy(links[--nr_links]);
 	free(links);
-	bpf_object__close(obj);
+	if (attached && t->detach)
+		t->detach(priv);
 	return ret;
 }

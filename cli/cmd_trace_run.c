@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * bpfkit trace run OBJ: any object, loaded and attached by section, its ring and perf
+ * buffer records printed field by field through its BTF (kern/trace_run.c does the work).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "kern.h"
+#include "object.h"
+#include "trace_run.h"
+
+enum { OPT_PROGRAM = 0x300, OPT_MAP, OPT_TYPE, OPT_DURATION, OPT_COUNT };
+
+static void sink_line(void *ctx, const char *line)
+{
+	out_stream_line(ctx, line);
+}
+
+static int sink_flush(void *ctx)
+{
+	return out_flush(ctx);
+}
+
+static int parse(struct cli_ctx *ctx, int argc, char **argv, struct trace_run_opts *o,
+		 struct trace_common *c, const char ***programs)
+{
+	static const struct option lo[] = {
+		{ "program", required_argument, NULL, OPT_PROGRAM },
+		{ "map", required_argument, NULL, OPT_MAP },
+		{ "type", required_argument, NULL, OPT_TYPE },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long v;
+	char *end;
+	int opt;
+
+	while ((opt = cli_getopt(ctx, argc, argv, "", lo)) != -1) {
+		switch (opt) {
+		case OPT_PROGRAM: {
+			const char **p = realloc(*programs, (o->nr_programs + 1) * sizeof(*p));
+
+			if (!p)
+				return cli_error(ctx, "out of memory");
+			p[o->nr_programs++] = optarg;
+			*programs = p;
+			o->programs = p;
+			break;
+		}
+		case OPT_MAP:
+			o->map = optarg;
+			break;
+		case OPT_TYPE:
+			o->type = optarg;
+			break;
+		case OPT_DURATION:
+			errno = 0;
+			c->duration_s = strtod(optarg, &end);
+			if (errno || *end || !(c->duration_s > 0))
+				return cli_usage_error(ctx, "--duration: '%s' is not a positive number of seconds", optarg);
+			break;
+		case OPT_COUNT:
+			if (cli_parse_u64(ctx, "--count", optarg, &v))
+				return EXIT_USAGE;
+			if (!v)
+				return cli_usage_error(ctx, "--count: must be at least 1");
+			c->count = v;
+			break;
+		case CLI_OPT_HELP:
+			return -1;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(ctx, "missing OBJ: 'bpfkit trace run OBJ'");
+	if (optind + 1 < argc)
+		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
+	return 0;
+}
+
+/* One line per map on stderr: which record type was chosen, and why. */
+static void say_plan(struct cli_ctx *ctx, const struct trace_run_plan *plan)
+{
+	if (ctx->quiet)
+		return;
+	for (size_t i = 0; i < plan->nr_maps; i++)
+		fprintf(stderr, "bpfkit: trace run: %s '%s': records are %s (%u bytes, %s)\n",
+			plan->maps[i].perf ? "perf buffer" : "ring buffer", plan->maps[i].name,
+			plan->maps[i].type_name, plan->maps[i].size,
+			trace_run_source_str(plan->maps[i].source));
+}
+
+static int run(struct cli_ctx *ctx, const char *spec, const struct trace_run_opts *opts,
+	       struct trace_common *c)
+{
+	const struct trace_sink sink = { .json = out_json(ctx->out), .line = sink_line,
+					 .flush = sink_flush, .ctx = ctx->out };
+	struct trace_run_plan plan = { 0 };
+	struct bk_object *o = NULL;
+	struct bpf_object *obj = NULL;
+	struct trace_result res;
+	struct errmsg err = { 0 };
+	int ret;
+
+	if (kern_check_tracing_privileges(&err) || kern_ensure_tracefs(&err))
+		return cli_errmsg(ctx, &err);
+	ret = cli_open_object(ctx, spec, &o);
+	if (ret)
+		return ret;
+	if (bk_object_bpf_open(o, o->obj_name, &obj, &err) || trace_run_plan(o, obj, opts, &plan, &err)) {
+		ret = cli_errmsg(ctx, &err);
+		goto out;
+	}
+	say_plan(ctx, &plan);
+	kern_trap_signals();
+	cli_stdout_buffer();
+	if (trace_run(obj, opts, &plan, c, &sink, &res, &err)) {
+		ret = cli_errmsg(ctx, &err);
+		goto out;
+	}
+	if (plan.skipped && !ctx->quiet) {
+		fprintf(stderr, "bpfkit: trace run: not attached (no section libbpf attaches by; --program to insist):");
+		for (size_t i = 0; i < plan.skipped; i++)
+			fprintf(stderr, " %s", plan.skipped_names[i] ? plan.skipped_names[i] : "?");
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "%llu events, %llu lost\n", (unsigned long long)res.events,
+		(unsigned long long)res.lost);
+	ret = res.write_err && res.write_err != -EPIPE ? EXIT_ERR : EXIT_OK;
+out:
+	trace_run_plan_free(&plan);
+	bpf_object__close(obj);
+	bk_object_close(o);
+	return ret;
+}
+
+static int trace_run_cmd(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct trace_run_opts opts = { 0 };
+	struct trace_common c = { 0 };
+	const char **programs = NULL;
+	int ret = parse(ctx, argc, argv, &opts, &c, &programs);
+
+	if (!ret)
+		ret = run(ctx, argv[optind], &opts, &c);
+	free(programs);
+	return ret < 0 ? EXIT_OK : ret;
+}
+
+const struct cli_command trace_run_verb = {
+	"run", trace_run_cmd, NULL, "any object: its ring/perf buffer records, decoded through BTF",
+	"Usage: bpfkit trace run OBJ [--program NAME]... [--map NAME] [--type STRUCT]\n"
+	"                        [--duration SEC] [--count N] [--json]\n"
+	"\n"
+	"Load OBJ (a path, @NAME of a bundled object, or -), attach its programs by their\n"
+	"section names, and print every record of its ring buffers and perf buffers, field\n"
+	"by field through the object's BTF: 'name=value ...' as text, one JSON object per\n"
+	"record with --json (strings quoted, arrays as lists, nested structs as objects).\n"
+	"With several maps each record says its map (text: 'MAP: ', JSON: \"_map\").\n"
+	"The record type of a map is, in this order: the value type its definition declares\n"
+	"(__type(value, T)), the struct named by --type, or the one struct in the BTF whose\n"
+	"size the code passes as a constant to bpf_ringbuf_reserve, bpf_ringbuf_output or\n"
+	"bpf_perf_event_output with that map; which one was chosen, and why, is said on\n"
+	"stderr. Keep the struct in BTF (e.g. 'const struct event *unused_event;').\n"
+	"A record shorter than its type shows the fields it holds (\"_short\": its size).\n"
+	"\n"
+	"Options:\n"
+	"      --program NAME   load and attach only this program (repeat for more); without\n"
+	"                       it every program loads, and those without an attachable\n"
+	"                       section (tail call targets) are listed as not attached\n"
+	"      --map NAME       only this ring buffer or perf buffer map\n"
+	"      --type STRUCT    the record type of maps that declare none\n"
+	"      --duration SEC   stop after SEC seconds\n"
+	"      --count N        stop after N records\n"
+	"\n"
+	"On exit it prints 'N events, M lost' to stderr (lost: perf buffer samples the kernel\n"
+	"dropped; a failed bpf_ringbuf_reserve is only seen by the program itself) and\n"
+	"unloads everything. Needs root (CAP_BPF and CAP_PERFMON).\n",
+	CLI_STREAM
+};

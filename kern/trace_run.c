@@ -1,0 +1,755 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* trace run: any object's ring and perf buffer records through its BTF (include/trace_run.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "jsonw.h"
+#include "kern.h"
+#include "object.h"
+#include "trace_run.h"
+
+const char *trace_run_source_str(enum trace_run_source s)
+{
+	switch (s) {
+	case TR_DECLARED: return "declared by the map";
+	case TR_OPTION: return "--type";
+	case TR_CODE: return "the size the code sends";
+	}
+	return "?";
+}
+
+/* ---- choosing the record type ---- */
+
+static uint32_t skip_mods(const struct btf *btf, uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
+	return id;
+}
+
+/* The value type a map's definition in .maps declares (__type(value, T)), or 0. */
+static uint32_t declared_value(const struct btf *btf, const char *map)
+{
+	int sec = btf__find_by_name_kind(btf, ".maps", BTF_KIND_DATASEC);
+	const struct btf_type *ds = sec > 0 ? btf__type_by_id(btf, sec) : NULL;
+	const struct btf_var_secinfo *vs = ds ? btf_var_secinfos(ds) : NULL;
+
+	for (int i = 0; ds && i < btf_vlen(ds); i++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs[i].type);
+		const struct btf_type *def;
+		const struct btf_member *m;
+
+		if (!var || !btf_is_var(var) || strcmp(btf__name_by_offset(btf, var->name_off), map))
+			continue;
+		def = btf__type_by_id(btf, skip_mods(btf, var->type));
+		if (!def || !btf_is_struct(def))
+			return 0;
+		m = btf_members(def);
+		for (int j = 0; j < btf_vlen(def); j++) {
+			const struct btf_type *p;
+
+			if (strcmp(btf__name_by_offset(btf, m[j].name_off), "value"))
+				continue;
+			p = btf__type_by_id(btf, m[j].type);
+			return p && btf_is_ptr(p) ? skip_mods(btf, p->type) : 0;
+		}
+	}
+	return 0;
+}
+
+/* What the code knows of a register on a straight path: a map symbol or a constant. */
+struct reg { const char *map; bool konst; int64_t imm; };
+
+#define FN_PERF_OUTPUT 25	/* bpf_perf_event_output(ctx, map, flags, data, size) */
+#define FN_RB_OUTPUT 130	/* bpf_ringbuf_output(map, data, size, flags) */
+#define FN_RB_RESERVE 131	/* bpf_ringbuf_reserve(map, size, flags) */
+
+struct sizes { uint32_t v[8]; size_t n; bool more; };
+
+static void add_size(struct sizes *s, uint32_t size)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == size)
+			return;
+	if (s->n < sizeof(s->v) / sizeof(s->v[0]))
+		s->v[s->n++] = size;
+	else
+		s->more = true;
+}
+
+/*
+ * The sizes the code passes with map to the output helpers: each function read straight
+ * through, tracking which register holds the map (a relocated ld_imm64) and which a constant
+ * (mov or ld_imm64); a call clobbers r0-r5. Branches are not followed: a size computed at
+ * run time, or set on another path, is not found (then --type says it).
+ */
+static void code_sizes(const struct bk_code *code, const char *map, struct sizes *out)
+{
+	for (size_t s = 0; s < code->nr_secs; s++) {
+		const struct bk_code_sec *cs = &code->secs[s];
+		struct reg r[11];
+
+		memset(r, 0, sizeof(r));
+		for (size_t i = 0; i < cs->count; i++) {
+			const struct bpf_insn *in = &cs->insns[i];
+			uint8_t cls = BPF_CLASS(in->code), dst = in->dst_reg;
+
+			for (size_t f = 0; f < cs->nr_funcs; f++)	/* a new function: nothing known */
+				if (cs->funcs[f].start == i)
+					memset(r, 0, sizeof(r));
+			if (in->code == (BPF_LD | BPF_IMM | BPF_DW) && dst < 11) {
+				const struct bk_symbol *sym = bk_code_reloc(cs, i);
+
+				r[dst] = (struct reg){ 0 };
+				if (sym && sym->name)
+					r[dst].map = sym->name;
+				else if (!sym && i + 1 < cs->count)
+					r[dst] = (struct reg){ NULL, true,
+						(int64_t)((uint64_t)(uint32_t)in->imm |
+							  (uint64_t)(uint32_t)in[1].imm << 32) };
+				i++;
+				continue;
+			}
+			if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == 0) {
+				int mreg = 0, sreg = 0;
+
+				if (in->imm == FN_RB_RESERVE)
+					mreg = 1, sreg = 2;
+				else if (in->imm == FN_RB_OUTPUT)
+					mreg = 1, sreg = 3;
+				else if (in->imm == FN_PERF_OUTPUT)
+					mreg = 2, sreg = 5;
+				if (mreg && r[mreg].map && !strcmp(r[mreg].map, map) && r[sreg].konst &&
+				    r[sreg].imm > 0 && r[sreg].imm <= UINT32_MAX)
+					add_size(out, (uint32_t)r[sreg].imm);
+				memset(r, 0, 6 * sizeof(r[0]));
+				continue;
+			}
+			if ((cls == BPF_ALU64 || cls == BPF_ALU) && dst < 11) {
+				if (BPF_OP(in->code) == BPF_MOV && BPF_SRC(in->code) == BPF_K)
+					r[dst] = (struct reg){ NULL, true, in->imm };
+				else if (BPF_OP(in->code) == BPF_MOV && cls == BPF_ALU64 &&
+					 in->src_reg < 11)
+					r[dst] = r[in->src_reg];
+				else
+					r[dst] = (struct reg){ 0 };
+			} else if ((cls == BPF_LDX || cls == BPF_LD) && dst < 11) {
+				r[dst] = (struct reg){ 0 };
+			}
+		}
+	}
+}
+
+static char *type_name(const struct btf *btf, uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const char *n = t ? btf__name_by_offset(btf, t->name_off) : NULL;
+	char *s = NULL;
+
+	if (asprintf(&s, "%s %s", t && btf_is_union(t) ? "union" : "struct", n && *n ? n : "(anon)") < 0)
+		return NULL;
+	return s;
+}
+
+/* The one named struct of this size in the object's BTF, or an error naming what matched. */
+static int struct_of_size(const struct btf *btf, const char *map, uint32_t size, uint32_t *id,
+			  struct errmsg *err)
+{
+	uint32_t n = btf__type_cnt(btf), found = 0, count = 0;
+	char names[256] = "";
+
+	for (uint32_t i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+		const char *name = btf__name_by_offset(btf, t->name_off);
+
+		if (!btf_is_struct(t) || t->size != size || !name || !*name)
+			continue;
+		if (count++ < 4) {
+			size_t l = strlen(names);
+
+			snprintf(names + l, sizeof(names) - l, "%s%s", l ? ", " : "", name);
+		}
+		found = i;
+	}
+	if (count == 1) {
+		*id = found;
+		return 0;
+	}
+	if (!count)
+		return errmsg_set(err, -ENOENT, "map '%s': the code sends %u-byte records, but no struct in the object's BTF has that size: give the record type with --type STRUCT",
+				  map, size);
+	return errmsg_set(err, -EINVAL, "map '%s': %u structs of %u bytes (%s%s) could be its records: choose with --type STRUCT",
+			  map, count, size, names, count > 4 ? ", ..." : "");
+}
+
+static int pick_type(struct bk_object *o, const struct btf *btf, const struct trace_run_opts *opts,
+		     struct trace_run_map *m, struct errmsg *err)
+{
+	struct bk_code *code;
+	struct sizes sz = { 0 };
+	int ret;
+
+	m->type_id = declared_value(btf, m->name);
+	m->source = TR_DECLARED;
+	if (!m->type_id && opts->type) {
+		int id = btf__find_by_name_kind(btf, opts->type, BTF_KIND_STRUCT);
+
+		if (id <= 0)
+			id = btf__find_by_name_kind(btf, opts->type, BTF_KIND_UNION);
+		if (id <= 0)
+			return errmsg_set(err, -ENOENT, "--type: no struct '%s' in the object's BTF (see 'bpfkit btf list %s --kind struct')",
+					  opts->type, o->name);
+		m->type_id = (uint32_t)id;
+		m->source = TR_OPTION;
+	}
+	if (!m->type_id) {
+		ret = bk_object_code(o, &code, err);
+		if (ret)
+			return ret;
+		code_sizes(code, m->name, &sz);
+		if (sz.n != 1)
+			return errmsg_set(err, -ENOENT, sz.n ? "map '%s': the code sends records of several sizes: give the record type with --type STRUCT"
+						 : "map '%s': no record type: the map declares none and no constant size reaches bpf_ringbuf_reserve/_output or bpf_perf_event_output; give it with --type STRUCT",
+					  m->name);
+		ret = struct_of_size(btf, m->name, sz.v[0], &m->type_id, err);
+		if (ret)
+			return ret;
+		m->source = TR_CODE;
+	}
+	m->type_id = skip_mods(btf, m->type_id);
+	{
+		const struct btf_type *t = btf__type_by_id(btf, m->type_id);
+
+		if (!t || !(btf_is_struct(t) || btf_is_union(t)))
+			return errmsg_set(err, -EINVAL, "map '%s': its record type is not a struct or union", m->name);
+		m->size = t->size;
+	}
+	m->type_name = type_name(btf, m->type_id);
+	return m->type_name ? 0 : errmsg_set(err, -ENOMEM, "out of memory");
+}
+
+int trace_run_plan(struct bk_object *o, struct bpf_object *obj, const struct trace_run_opts *opts,
+		   struct trace_run_plan *plan, struct errmsg *err)
+{
+	const struct btf *btf = bk_object_btf(o);
+	struct bpf_map *m;
+	size_t cap = 0;
+	int ret = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	bpf_object__for_each_map(m, obj)
+		cap++;
+	plan->maps = calloc(cap ? cap : 1, sizeof(*plan->maps));
+	if (!plan->maps)
+		return errmsg_set(err, -ENOMEM, "out of memory");
+	bpf_object__for_each_map(m, obj) {
+		enum bpf_map_type t = bpf_map__type(m);
+		struct trace_run_map *tm;
+
+		if (t != BPF_MAP_TYPE_RINGBUF && t != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+			continue;
+		if (opts->map && strcmp(opts->map, bpf_map__name(m)))
+			continue;
+		if (!btf)
+			return errmsg_set(err, -ENOENT, "%s has no BTF: its records cannot be decoded (build it with clang -g)",
+					  o->name);
+		tm = &plan->maps[plan->nr_maps++];
+		tm->name = strdup(bpf_map__name(m));
+		tm->perf = t == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+		if (!tm->name)
+			return errmsg_set(err, -ENOMEM, "out of memory");
+		ret = pick_type(o, btf, opts, tm, err);
+		if (ret)
+			return ret;
+	}
+	if (!plan->nr_maps)
+		return errmsg_set(err, -ENOENT, opts->map ? "no ring buffer or perf buffer map '%s' in %s"
+							: "%s%s has no ring buffer or perf buffer map: nothing to read",
+				  opts->map ? opts->map : "", o->name);
+	return 0;
+}
+
+void trace_run_plan_free(struct trace_run_plan *plan)
+{
+	for (size_t i = 0; i < plan->nr_maps; i++) {
+		free(plan->maps[i].name);
+		free(plan->maps[i].type_name);
+	}
+	free(plan->maps);
+	for (size_t i = 0; i < plan->skipped; i++)
+		free(plan->skipped_names[i]);
+	free(plan->skipped_names);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* ---- decoding through BTF into a growing line ---- */
+
+struct sbuf { char *p; size_t n, cap; bool oom; };
+
+static void sb_mem(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s) { sb_mem(b, s, strlen(s)); }
+
+static void sb_fmt(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_fmt(struct sbuf *b, const char *fmt, ...)
+{
+	char tmp[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	sb_mem(b, tmp, n > 0 ? ((size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1) : 0);
+}
+
+static void sb_put(void *ctx, const char *p, size_t n) { sb_mem(ctx, p, n); }
+
+/* A string: JSON-escaped in both forms (text quotes it, so a space cannot split a field). */
+static void sb_qstr(struct sbuf *b, const char *s, size_t max)
+{
+	char *copy = strndup(s, max);
+
+	sb_str(b, "\"");
+	if (copy)
+		bk_json_escape(copy, sb_put, b);
+	else
+		b->oom = true;
+	free(copy);
+	sb_str(b, "\"");
+}
+
+static uint64_t read_uint(const uint8_t *p, uint32_t size)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, size > 8 ? 8 : size);	/* little endian: the BPF target of this host */
+	return v;
+}
+
+static void put_int(struct sbuf *b, const struct btf_type *t, uint64_t v, uint32_t bits)
+{
+	uint8_t enc = btf_int_encoding(t);
+
+	if (bits < 64)
+		v &= (1ULL << bits) - 1;
+	if (enc & BTF_INT_BOOL)
+		sb_str(b, v ? "true" : "false");
+	else if (enc & BTF_INT_SIGNED) {
+		int64_t s = bits < 64 && (v >> (bits - 1)) & 1 ? (int64_t)(v | ~((1ULL << bits) - 1)) : (int64_t)v;
+
+		sb_fmt(b, "%" PRId64, s);
+	} else {
+		sb_fmt(b, "%" PRIu64, v);
+	}
+}
+
+static bool is_char(const struct btf *btf, uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, skip_mods(btf, id));
+
+	return t && btf_is_int(t) && t->size == 1 &&
+	       ((btf_int_encoding(t) & BTF_INT_CHAR) ||
+		!strcmp(btf__name_by_offset(btf, t->name_off), "char"));
+}
+
+static void value(struct sbuf *b, const struct btf *btf, uint32_t id, const uint8_t *p,
+		  size_t avail, bool json, int depth);
+
+static void members(struct sbuf *b, const struct btf *btf, const struct btf_type *t,
+		    const uint8_t *p, size_t avail, bool json, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+	bool first = true;
+
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *name = btf__name_by_offset(btf, m[i].name_off);
+		uint32_t bitoff = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
+		uint32_t mid = skip_mods(btf, m[i].type);
+		const struct btf_type *mt = btf__type_by_id(btf, mid);
+		size_t off = bitoff / 8;
+
+		if (!mt || off >= avail)
+			continue;	/* past a short record: left out */
+		if (!first)
+			sb_str(b, json ? "," : " ");
+		first = false;
+		if (json) {
+			sb_qstr(b, name && *name ? name : "_anon", 256);
+			sb_str(b, ":");
+		} else {
+			sb_str(b, name && *name ? name : "_anon");
+			sb_str(b, "=");
+		}
+		if (bits && (btf_is_int(mt) || btf_is_enum(mt))) {
+			uint64_t v = read_uint(p + off, (bitoff % 8 + bits + 7) / 8 > avail - off ?
+					       (uint32_t)(avail - off) : (bitoff % 8 + bits + 7) / 8);
+
+			v >>= bitoff % 8;
+			if (btf_is_int(mt))
+				put_int(b, mt, v, bits);
+			else
+				sb_fmt(b, "%" PRIu64, (uint64_t)(bits < 64 ? v & ((1ULL << bits) - 1) : v));
+		} else {
+			value(b, btf, mid, p + off, avail - off, json, depth + 1);
+		}
+	}
+}
+
+static void value(struct sbuf *b, const struct btf *btf, uint32_t id, const uint8_t *p,
+		  size_t avail, bool json, int depth)
+{
+	const struct btf_type *t;
+	int64_t sz;
+
+	id = skip_mods(btf, id);
+	t = btf__type_by_id(btf, id);
+	sz = t ? btf__resolve_size(btf, id) : -1;
+	if (!t || sz < 0 || (size_t)sz > avail || depth > 32) {
+		sb_str(b, "null");	/* cut short, or a type that cannot be sized */
+		return;
+	}
+	if (btf_is_int(t)) {
+		put_int(b, t, read_uint(p, t->size), t->size >= 8 ? 64 : t->size * 8);
+	} else if (btf_is_enum(t)) {
+		uint64_t v = read_uint(p, t->size);
+		const struct btf_enum *e = btf_enum(t);
+
+		for (int i = 0; i < btf_vlen(t); i++)
+			if ((uint32_t)e[i].val == (uint32_t)v) {
+				sb_qstr(b, btf__name_by_offset(btf, e[i].name_off), 256);
+				return;
+			}
+		sb_fmt(b, "%" PRIu64, v);
+	} else if (btf_is_ptr(t)) {
+		uint64_t v = read_uint(p, (uint32_t)sz);
+
+		if (json)
+			sb_fmt(b, "%" PRIu64, v);
+		else
+			sb_fmt(b, "0x%" PRIx64, v);
+	} else if (btf_is_array(t)) {
+		const struct btf_array *a = btf_array(t);
+		int64_t esz = btf__resolve_size(btf, a->type);
+
+		if (is_char(btf, a->type)) {
+			sb_qstr(b, (const char *)p, a->nelems);
+			return;
+		}
+		sb_str(b, "[");
+		for (uint32_t i = 0; esz > 0 && i < a->nelems; i++) {
+			if (i)
+				sb_str(b, ",");
+			value(b, btf, a->type, p + i * esz, avail - i * esz, json, depth + 1);
+		}
+		sb_str(b, "]");
+	} else if (btf_is_struct(t) || btf_is_union(t)) {
+		sb_str(b, "{");
+		members(b, btf, t, p, avail, json, depth);
+		sb_str(b, "}");
+	} else if (btf_is_float(t) && (t->size == 4 || t->size == 8)) {
+		double d;
+		float f;
+
+		if (t->size == 4) {
+			memcpy(&f, p, 4);
+			d = f;
+		} else {
+			memcpy(&d, p, 8);
+		}
+		sb_fmt(b, "%.17g", d);
+	} else {
+		sb_str(b, "null");
+	}
+}
+
+/* ---- the run ---- */
+
+struct reader {
+	const struct trace_common *c;
+	const struct trace_sink *sink;
+	const struct btf *btf;
+	struct trace_result *res;
+	struct trace_run_map *map;
+	bool prefix;		/* more than one map: say which */
+	struct sbuf line;
+	unsigned int batch;
+};
+
+struct run {
+	struct reader *readers;	/* one per map, in plan order */
+	size_t n;
+	struct perf_buffer **pbs;
+	size_t nr_pbs;
+	struct trace_result *res;
+	const struct trace_sink *sink;
+};
+
+static int emit(struct reader *r, const void *data, size_t size, int cpu)
+{
+	struct sbuf *b = &r->line;
+	bool json = r->sink->json;
+
+	if (kern_stop)
+		return KERN_RING_BREAK;
+	b->n = 0;
+	b->oom = false;
+	if (json) {
+		sb_str(b, "{");
+		if (r->prefix) {
+			sb_str(b, "\"_map\":");
+			sb_qstr(b, r->map->name, 256);
+			sb_str(b, ",");
+		}
+		if (size < r->map->size)
+			sb_fmt(b, "\"_short\":%zu,", size);
+		members(b, r->btf, btf__type_by_id(r->btf, r->map->type_id), data, size, true, 0);
+		sb_str(b, "}");
+	} else {
+		if (r->prefix) {
+			sb_str(b, r->map->name);
+			sb_str(b, ": ");
+		}
+		if (size < r->map->size)
+			sb_fmt(b, "(short: %zu bytes) ", size);
+		members(b, r->btf, btf__type_by_id(r->btf, r->map->type_id), data, size, false, 0);
+	}
+	if (b->oom)
+		return -ENOMEM;
+	r->map->records++;
+	r->res->events++;
+	r->sink->line(r->sink->ctx, b->p ? b->p : "");
+	if (r->c->count && r->res->events >= r->c->count)
+		kern_stop = 1;
+	if (kern_stop || ++r->batch >= KERN_RING_BATCH)
+		return KERN_RING_BREAK;
+	return 0;
+}
+
+static int on_ring(void *ctx, void *data, size_t size)
+{
+	return emit(ctx, data, size, -1);
+}
+
+static void on_perf(void *ctx, int cpu, void *data, __u32 size)
+{
+	emit(ctx, data, size, cpu);
+}
+
+static void on_perf_lost(void *ctx, int cpu, __u64 n)
+{
+	struct reader *r = ctx;
+
+	r->map->lost += n;
+	r->res->lost += n;
+}
+
+static int flush(struct run *run)
+{
+	int ret = run->sink->flush(run->sink->ctx);
+
+	for (size_t i = 0; i < run->n; i++)
+		run->readers[i].batch = 0;
+	if (ret && !run->res->write_err)
+		run->res->write_err = ret;
+	return ret;
+}
+
+/* After each ring poll: the perf buffers' samples too, then the output. */
+static int after_batch(void *ctx)
+{
+	struct run *run = ctx;
+
+	for (size_t i = 0; i < run->nr_pbs && !kern_stop; i++)
+		perf_buffer__consume(run->pbs[i]);
+	return flush(run);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Perf buffers only: poll the first, consume the others. */
+static int perf_loop(struct run *run, double duration_s, struct errmsg *err)
+{
+	double deadline = duration_s > 0 ? now_s() + duration_s : 0;
+
+	while (!kern_stop) {
+		int n = perf_buffer__poll(run->pbs[0], 100);
+
+		if (n < 0 && n != -EINTR)
+			return errmsg_set(err, n, "reading the perf buffer: %s", strerror(-n));
+		if (after_batch(run))
+			break;
+		if (deadline && now_s() >= deadline)
+			break;
+	}
+	return 0;
+}
+
+/* --program: only those load; a program nobody named that libbpf cannot attach by its
+ * section (a tail call target, SEC("raw_tp")) loads but is skipped, and said so. */
+static int attach(struct bpf_object *obj, const struct trace_run_opts *opts,
+		  struct trace_run_plan *plan, struct bpf_link ***links, size_t *n,
+		  struct errmsg *err)
+{
+	struct bpf_program *p;
+	size_t cap = 0;
+
+	bpf_object__for_each_program(p, obj)
+		cap++;
+	*links = calloc(cap ? cap : 1, sizeof(**links));
+	plan->skipped_names = calloc(cap ? cap : 1, sizeof(char *));
+	if (!*links || !plan->skipped_names)
+		return errmsg_set(err, -ENOMEM, "out of memory");
+	bpf_object__for_each_program(p, obj) {
+		struct bpf_link *l;
+		char what[256];
+
+		if (!bpf_program__autoload(p))
+			continue;
+		l = bpf_program__attach(p);
+		if (!l && errno == EOPNOTSUPP && !opts->programs) {
+			plan->skipped_names[plan->skipped++] = strdup(bpf_program__name(p));
+			continue;
+		}
+		if (!l) {
+			snprintf(what, sizeof(what), "attaching %s (%s)", bpf_program__name(p),
+				 bpf_program__section_name(p));
+			return kern_explain(err, -errno, what);
+		}
+		(*links)[(*n)++] = l;
+		plan->attached++;
+	}
+	return 0;
+}
+
+static int select_programs(struct bpf_object *obj, const struct trace_run_opts *opts,
+			   struct errmsg *err)
+{
+	struct bpf_program *p;
+
+	for (size_t i = 0; i < opts->nr_programs; i++)
+		if (!bpf_object__find_program_by_name(obj, opts->programs[i]))
+			return errmsg_set(err, -ENOENT, "--program: no program '%s' in the object (see 'bpfkit inspect --programs')",
+					  opts->programs[i]);
+	bpf_object__for_each_program(p, obj) {
+		bool on = !opts->programs;
+
+		for (size_t i = 0; i < opts->nr_programs; i++)
+			if (!strcmp(opts->programs[i], bpf_program__name(p)))
+				on = true;
+		bpf_program__set_autoload(p, on);
+	}
+	return 0;
+}
+
+int trace_run(struct bpf_object *obj, const struct trace_run_opts *opts,
+	      struct trace_run_plan *plan, const struct trace_common *c,
+	      const struct trace_sink *sink, struct trace_result *res, struct errmsg *err)
+{
+	struct run run = { .res = res, .sink = sink };
+	struct ring_limits lim = { .duration_s = c->duration_s, .poll_ms = 100,
+				   .after_batch = after_batch, .ctx = &run };
+	struct ring_buffer *rb = NULL;
+	struct bpf_link **links = NULL;
+	size_t nr_links = 0;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	run.readers = calloc(plan->nr_maps, sizeof(*run.readers));
+	run.pbs = calloc(plan->nr_maps, sizeof(*run.pbs));
+	if (!run.readers || !run.pbs) {
+		ret = errmsg_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = select_programs(obj, opts, err);
+	if (ret)
+		goto out;
+	ret = bpf_object__load(obj);
+	if (ret) {
+		ret = kern_explain(err, ret, "loading the object");
+		goto out;
+	}
+	for (size_t i = 0; i < plan->nr_maps; i++) {
+		struct reader *r = &run.readers[run.n++];
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, plan->maps[i].name);
+		int fd = m ? bpf_map__fd(m) : -ENOENT;
+
+		*r = (struct reader){ .c = c, .sink = sink, .btf = bpf_object__btf(obj), .res = res,
+				      .map = &plan->maps[i], .prefix = plan->nr_maps > 1 };
+		if (fd < 0)
+			ret = -ENOENT;
+		else if (plan->maps[i].perf) {
+			run.pbs[run.nr_pbs] = perf_buffer__new(fd, 64, on_perf, on_perf_lost, r, NULL);
+			ret = run.pbs[run.nr_pbs] ? 0 : -errno;
+			run.nr_pbs += !ret;
+		} else if (!rb) {
+			rb = ring_buffer__new(fd, on_ring, r, NULL);
+			ret = rb ? 0 : -errno;
+		} else {
+			ret = ring_buffer__add(rb, fd, on_ring, r);
+		}
+		if (ret) {
+			ret = errmsg_set(err, ret, "reading map '%s': %s", plan->maps[i].name,
+					 strerror(-ret));
+			goto out;
+		}
+	}
+	ret = attach(obj, opts, plan, &links, &nr_links, err);
+	if (ret)
+		goto out;
+	ret = rb ? kern_ring_loop(rb, &lim, err) : perf_loop(&run, c->duration_s, err);
+	after_batch(&run);
+out:
+	while (nr_links)
+		bpf_link__destroy(links[--nr_links]);
+	free(links);
+	ring_buffer__free(rb);
+	for (size_t i = 0; run.pbs && i < run.nr_pbs; i++)
+		perf_buffer__free(run.pbs[i]);
+	free(run.pbs);
+	for (size_t i = 0; run.readers && i < run.n; i++)
+		free(run.readers[i].line.p);
+	free(run.readers);
+	return ret;
+}

@@ -1,0 +1,96 @@
+# shellcheck shell=bash disable=SC2154 # $out $err $rc: set by bk (tests/lib.sh)
+# bpfkit trace run on tests/fixtures/trace_run.bpf.c: its struct decoded field by field from
+# a ring buffer and a perf buffer, the record type chosen and said, nothing left loaded.
+
+# A process named bkrun: after 0.5 s, getppid (ring) and getpgid (perf) $1 times each.
+marker() {
+	python3 - "$1" <<'PY'
+import ctypes, os, sys, time
+ctypes.CDLL(None).prctl(15, b"bkrun", 0, 0, 0)
+print(os.getpid(), flush=True)
+time.sleep(0.5)
+for _ in range(int(sys.argv[1])):
+    os.getppid(); os.getpgid(0)
+PY
+}
+
+OBJ() { echo "$FIXTURES/trace_run.bpf.o"; }
+
+test_ring_record_field_by_field() {
+	need_root
+	marker 3 > "$TMPD/pid" &
+	local m=$!
+	bk trace run "$(OBJ)" --map events --json --count 3 --duration 10
+	wait "$m"
+	expect_rc 0
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq 3 ] || fail "want 3 records: $out"
+	[[ $err == *"ring buffer 'events': records are struct run_event (64 bytes, the size the code sends)"* ]] || fail "choice not said: $err"
+	[[ $err == *"3 events, 0 lost"* ]] || fail "summary: $err"
+	out=$(printf '%s\n' "$out" | sed -n 2p)
+	jq_is .pid "$(cat "$TMPD/pid")"
+	jq_is .neg -42
+	# 0x1122334455667788, exact (jq would round it: read the text)
+	[[ $out == *'"magic":1234605616436508552,'* ]] || fail "magic: $out"
+	jq_is .comm bkrun
+	jq_is .kind KIND_RING
+	jq_is .low 5
+	jq_is .high 17
+	jq_is '.arr | join(",")' 1,2,3
+	jq_is .in.a 300
+	jq_is .in.b -300
+	jq_is .seq 2
+	jq_is 'keys_unsorted | join(" ")' "pid neg magic comm kind low high pad arr in seq"
+}
+
+test_both_maps_text_and_type_option() {
+	need_root
+	marker 2 > /dev/null &
+	local m=$!
+	bk trace run "$(OBJ)" --type run_event --count 4 --duration 10
+	wait "$m"
+	expect_rc 0
+	[[ $err == *"perf buffer 'pevents': records are struct run_event (64 bytes, --type)"* ]] ||
+		fail "choice: $err"
+	printf '%s\n' "$out" | grep -Eq '^pevents: pid=[0-9]+ neg=-42 magic=1234605616436508552 comm="bkrun" kind="KIND_PERF" low=5 high=17 pad=\[0,0,0\] arr=\[1,2,3\] in=\{a=300 b=-300\} seq=1$' ||
+		fail "no perf record line: $out"
+	printf '%s\n' "$out" | grep -Eq '^events: pid=[0-9]+ .* kind="KIND_RING" .* seq=2$' || fail "no ring record: $out"
+}
+
+test_program_selection_and_cleanup() {
+	need_root
+	local ids id
+	marker 2 > /dev/null &
+	local m=$!
+	"$BPFKIT" trace run "$(OBJ)" --program perf_getpgid --json --duration 10 --count 2 > "$TMPD/ev" 2> "$TMPD/ev.err" &
+	local tr=$!
+	sleep 0.3
+	ids=$(grep -h '^prog_id:' /proc/"$tr"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u)
+	wait "$m"
+	wait "$tr" || fail "exit $?: $(cat "$TMPD/ev.err")"
+	# only the perf program ran: every record is from the perf buffer
+	[ "$(jq -r .kind "$TMPD/ev" | sort -u)" = KIND_PERF ] || fail "records: $(cat "$TMPD/ev")"
+	[ "$(echo "$ids" | wc -w)" -eq 1 ] || fail "programs loaded: $ids"
+	sleep 0.2
+	for id in $ids; do
+		bpftool prog show id "$id" > /dev/null 2>&1 && fail "program $id still loaded after exit"
+	done
+	return 0
+}
+
+test_errors() {
+	need_root
+	bk trace run "$(OBJ)" --type no_such_struct --duration 1
+	expect_rc 1
+	[[ $err == *"--type: no struct 'no_such_struct'"* ]] || fail "$err"
+	bk trace run "$(OBJ)" --map nosuchmap --duration 1
+	expect_rc 1
+	[[ $err == *"no ring buffer or perf buffer map 'nosuchmap'"* ]] || fail "$err"
+	bk trace run "$FIXTURES/globals.bpf.o" --duration 1
+	expect_rc 1
+	[[ $err == *"has no ring buffer or perf buffer map"* ]] || fail "$err"
+	bk trace run "$(OBJ)" --program nosuchprog --duration 1
+	expect_rc 1
+	[[ $err == *"--program: no program 'nosuchprog'"* ]] || fail "$err"
+	bk trace run
+	expect_rc 2
+}
