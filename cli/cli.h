@@ -122,9 +122,12 @@ void cli_libbpf_offline(void);
 
 /* Every top-level command: one file cli/cmd_<name>.c each. */
 #define CLI_COMMANDS(X)                                                               \
+	X(attach)                                                                     \
+	X(attached)                                                                   \
 	X(btf)                                                                        \
 	X(build)                                                                      \
 	X(core)                                                                       \
+	X(detach)                                                                     \
 	X(gc)                                                                         \
 	X(gen)                                                                        \
 	X(inspect)                                                                    \
