@@ -221,6 +221,10 @@ int cmd_attach(struct cli_ctx *ctx, int argc, char **argv)
 		if (kattach_parse(args.target, &t, &err))
 			return cli_usage_error(ctx, "%s", err.msg);
 		have_t = true;
+		if (t.kind == KA_USDT && args.pin) {
+			ret = cli_usage_error(ctx, "usdt: libbpf makes one uprobe link per call site and cannot pin them: attach in the foreground (without --pin)");
+			goto out;
+		}
 		/* no kprobes: say so before loading anything */
 		if ((t.kind == KA_KPROBE || t.kind == KA_KRETPROBE) && !kattach_have_kprobes()) {
 			ret = cli_error(ctx, "%s: this kernel has no kprobes (built without CONFIG_KPROBES): use a tracepoint (tracepoint:CAT:NAME) or tp_btf:NAME instead",

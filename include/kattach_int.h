@@ -31,4 +31,7 @@ int ka_cgroup_resolve(const char *arg, char *path, size_t len, struct errmsg *er
 /* Where cgroup2 is mounted ("/sys/fs/cgroup" when /proc/mounts says nothing). */
 const char *ka_cgroup_root(void);
 
+/* "raw_tp:NAME" becomes "tp_btf:NAME" for a tracing program (kern/attached.c). */
+void ka_spell_tp_btf(char *point, size_t len, uint32_t prog_type);
+
 #endif

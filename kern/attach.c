@@ -704,8 +704,10 @@ int kattach_prog(struct bpf_program *p, const struct kattach_target *t, struct k
 	if (!t) {	/* the section's attach point, spelled as a TARGET */
 		struct kern_link kl;
 
-		if (!kern_link_info(a->link_fd, &kl, err))
+		if (!kern_link_info(a->link_fd, &kl, err)) {
 			kern_link_target(&kl, a->point, sizeof(a->point));
+			ka_spell_tp_btf(a->point, sizeof(a->point), bpf_program__type(p));
+		}
 	}
 	a->link_fd = -1;	/* libbpf owns it */
 	return 0;
@@ -725,6 +727,9 @@ int kattach_pin(struct kattach *a, const char *path, struct errmsg *err)
 	ret = kern_bpffs_check(path, resolved, sizeof(resolved), err);
 	if (ret)
 		return ret;
+	if (a->blink && bpf_link__fd(a->blink) < 0)
+		return errmsg_set(err, -EOPNOTSUPP, "%s: libbpf keeps this attachment as several links: it cannot be pinned",
+				  a->point);
 	if (a->blink) {
 		ret = bpf_link__pin(a->blink, resolved);
 		if (ret == -EEXIST)

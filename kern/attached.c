@@ -398,6 +398,17 @@ static void scan_perf(struct scan *s)
 		closedir(proc);
 }
 
+/* A tp_btf program's link is a raw tracepoint link: spell it as it was attached. */
+void ka_spell_tp_btf(char *point, size_t len, uint32_t prog_type)
+{
+	char name[256];
+
+	if (prog_type != BPF_PROG_TYPE_TRACING || strncmp(point, "raw_tp:", 7))
+		return;
+	snprintf(name, sizeof(name), "%s", point + 7);
+	snprintf(point, len, "tp_btf:%s", name);
+}
+
 /* ---- the list ------------------------------------------------------------------------------- */
 
 static void prog_meta(struct kattached *r)
@@ -442,8 +453,10 @@ int kattached_scan(struct kattached_list *l, struct errmsg *err)
 		kattached_free(l);
 		return errmsg_set(err, s.ret, "out of memory");
 	}
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
 		prog_meta(&l->v[i]);
+		ka_spell_tp_btf(l->v[i].point, sizeof(l->v[i].point), l->v[i].prog_type);
+	}
 	qsort(l->v, l->n, sizeof(*l->v), cmp_row);
 	return 0;
 }

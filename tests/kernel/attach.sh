@@ -445,3 +445,126 @@ test_bad_input_messages() {
 	bk detach "$TMPD/x"
 	expect_rc 1
 }
+
+# usdt_bin: a program with one USDT probe bkt:tick fired N times. The note is written by
+# hand, as <sys/sdt.h> would (systemtap-sdt-dev is not installed here).
+usdt_bin() {
+	cat >"$TMPD/usdt.c" <<'EOF2'
+#include <stdlib.h>
+#define BK_USDT(provider, name) \
+	__asm__ __volatile__("990: nop\n" \
+		".pushsection .note.stapsdt,\"\",\"note\"\n" \
+		".balign 4\n" \
+		".4byte 992f-991f, 994f-993f, 3\n" \
+		"991: .asciz \"stapsdt\"\n" \
+		"992: .balign 4\n" \
+		"993: .8byte 990b\n" \
+		".8byte _.stapsdt.base\n" \
+		".8byte 0\n" \
+		".asciz \"" #provider "\"\n" \
+		".asciz \"" #name "\"\n" \
+		".asciz \"\"\n" \
+		"994: .balign 4\n" \
+		".popsection\n" \
+		".ifndef _.stapsdt.base\n" \
+		".pushsection .stapsdt.base,\"aG\",\"progbits\",.stapsdt.base,comdat\n" \
+		".weak _.stapsdt.base\n" \
+		".hidden _.stapsdt.base\n" \
+		"_.stapsdt.base: .space 1\n" \
+		".size _.stapsdt.base, 1\n" \
+		".popsection\n" \
+		".endif\n")
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 1;
+	for (int i = 0; i < n; i++)
+		BK_USDT(bkt, tick);
+	return 0;
+}
+EOF2
+	${CC:-cc} -O1 -o "$TMPD/usdt" "$TMPD/usdt.c" || fail "cannot build the USDT binary"
+	[ "$(uname -m)" = x86_64 ] || skip "the hand-written USDT note is for x86_64"
+}
+
+test_usdt_foreground() {
+	local pid m
+	at_setup
+	usdt_bin
+	M=$FIXTURES/attach_more.bpf.o
+	bk attach "$M:usdt_count" "usdt:$TMPD/usdt:bkt:tick" --pin "$D/u"
+	expect_rc 2
+	[[ $err == *"cannot pin them: attach in the foreground"* ]] || fail "usdt --pin: $err"
+	bk attach "$M:usdt_count" "usdt:$TMPD/usdt:bkt:nope"
+	expect_rc 1
+	[[ $err == *"no USDT probe bkt:nope in $(realpath "$TMPD/usdt")"* ]] || fail "no probe: $err"
+	"$BPFKIT" attach "$M:usdt_count" "usdt:$TMPD/usdt:bkt:tick" >"$TMPD/bg.out" 2>"$TMPD/bg.err" &
+	pid=$!
+	BGPIDS+=("$pid")
+	wait_row usdt_count "$pid"
+	[[ $(printf '%s' "$out" | jq -r "[.[] | select(.prog_id == $PROG_ID)][0].attach_point") == \
+		"uprobe:$(realpath "$TMPD/usdt"):0x"* ]] || fail "usdt site: $out"
+	"$TMPD/usdt" 5
+	[ "$(counter "$PROG_ID" 0)" = 5 ] || fail "usdt counted $(counter "$PROG_ID" 0), want 5"
+	kill -INT "$pid"
+	wait "$pid" || fail "exit $? after Ctrl-C"
+	grep -q "detached usdt_count from usdt:$(realpath "$TMPD/usdt"):bkt:tick" "$TMPD/bg.err" ||
+		fail "$(cat "$TMPD/bg.err")"
+}
+
+test_tp_btf() {
+	local id
+	at_setup
+	M=$FIXTURES/attach_more.bpf.o
+	bk attach "$M:btf_count" tp_btf:sched_switch --pin "$D/b"
+	expect_rc 1
+	[[ $err == *"loaded for tp_btf:sys_enter, not tp_btf:sched_switch"* ]] || fail "wrong tp_btf: $err"
+	bk attach "$M:btf_count" tp_btf:sys_enter --pin "$D/b" -j
+	expect_rc 0
+	jq_is .attach_point tp_btf:sys_enter
+	id=$(printf '%s' "$out" | jq .prog_id)
+	sleep 0.2
+	[ "$(counter "$id" 1)" -gt 0 ] || fail "tp_btf counted nothing"
+	bk attached -j
+	[ "$(row "$id" | jq -c '.[] | [.attach_point, .pinned]')" = "[\"tp_btf:sys_enter\",[\"$D/b\"]]" ] ||
+		fail "view: $(row "$id")"
+	bk detach tp_btf:sys_enter -j
+	expect_rc 0
+	jq_is "[.[] | select(.prog_id == $id)][0].unpinned[0]" "$D/b"
+}
+
+# Attachments made without links (ip link ... xdpgeneric, as the seeds do; bpftool cgroup
+# attach) are listed as netlink and cgroup, and detach takes them back.
+test_netlink_and_cgroup_attachments() {
+	local ns bkn root id
+	at_setup
+	new_ns ns
+	bkn=$(bk_in "$ns")
+	ip -n "$ns" link set lo xdpgeneric obj "$F" sec xdp || skip "ip cannot load XDP objects"
+	BPFKIT=$bkn bk attached -j
+	out=$(printf '%s' "$out" | jq -c '[.[] | select(.attach_point == "xdp:lo:skb")]')
+	jq_is '.[0].how' netlink
+	jq_is '.[0].name' xdp_count
+	jq_is '.[0].link_id' null
+	BPFKIT=$bkn bk detach xdp:lo
+	expect_rc 0
+	[ -z "$(ip -n "$ns" -j link show lo | jq -r '.[0].xdp // empty')" ] || fail "XDP still on lo"
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$root" ] || skip "no cgroup2 mount"
+	CG=$root/bkt-at-$$-$RANDOM
+	mkdir "$CG" || fail "mkdir $CG"
+	bk load "$F" --program cg_count --pin "$D/obj"
+	expect_rc 0
+	bpftool cgroup attach "$CG" egress pinned "$D/obj/progs/cg_count" || fail "bpftool cgroup attach"
+	id=$(bpftool -j prog show pinned "$D/obj/progs/cg_count" | jq .id)
+	# relative to the cgroup2 mount, as the TARGET allows
+	bk attached -j
+	[ "$(row "$id" | jq -c '.[] | [.attach_point, .how]')" = "[\"cgroup:$CG:egress\",\"cgroup\"]" ] ||
+		fail "view: $(row "$id")"
+	bk detach "cgroup:${CG#"$root"/}:egress"
+	expect_rc 0
+	# bpftool prints nothing at all for a cgroup without programs
+	[ "$(bpftool cgroup show "$CG" -j | jq -s 'map(length) | add // 0')" = 0 ] ||
+		fail "still attached to $CG: $(bpftool cgroup show "$CG")"
+	bk unload "$D/obj"
+	expect_rc 0
+}
