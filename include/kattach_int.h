@@ -34,4 +34,7 @@ const char *ka_cgroup_root(void);
 /* "raw_tp:NAME" becomes "tp_btf:NAME" for a tracing program (kern/attached.c). */
 void ka_spell_tp_btf(char *point, size_t len, uint32_t prog_type);
 
+/* How many tc filters (any kind) the clsact hooks of ifindex hold (kern/attached.c). */
+size_t ka_tc_filters(uint32_t ifindex);
+
 #endif

@@ -764,7 +764,8 @@ void kattach_release(struct kattach *a)
 
 		if (a->tc_handle)
 			bpf_tc_detach(&hook, &opts);
-		if (a->qdisc_created) {
+		/* ours, and nobody added a filter to it meanwhile */
+		if (a->qdisc_created && !ka_tc_filters(a->ifindex)) {
 			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&hook);
 		}

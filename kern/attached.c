@@ -80,12 +80,37 @@ static struct kattached *link_row(struct scan *s, uint32_t link_type, uint32_t p
 	return NULL;
 }
 
+/* BPF_PROG_QUERY into a buffer that grows until every id fits: *ids malloc'd, or NULL. */
+static int query_ids(int target, uint32_t at, uint32_t **ids, uint32_t *cnt)
+{
+	uint32_t cap = 16, flags = 0;
+
+	*ids = NULL;
+	for (;;) {
+		uint32_t *v = realloc(*ids, cap * sizeof(*v));
+
+		if (!v) {
+			free(*ids);
+			*ids = NULL;
+			return -ENOMEM;
+		}
+		*ids = v;
+		*cnt = cap;
+		if (!bpf_prog_query(target, at, 0, &flags, v, cnt))
+			return 0;
+		if (errno != ENOSPC || *cnt <= cap) {
+			free(*ids);
+			*ids = NULL;
+			return -errno;
+		}
+		cap = *cnt;
+	}
+}
+
 /* ---- links ----------------------------------------------------------------------------------- */
 
 static void scan_links(struct scan *s, struct errmsg *err)
 {
-	char dev[IF_NAMESIZE];
-
 	s->ret = kern_links_scan(&s->links, err);
 	for (size_t i = 0; !s->ret && i < s->links.n; i++) {
 		const struct kern_link *k = &s->links.v[i];
@@ -94,17 +119,23 @@ static void scan_links(struct scan *s, struct errmsg *err)
 		if (!r)
 			return;
 		r->link_id = k->info.id;
+		/*
+		 * An ifindex means nothing outside its network namespace, and a link does not
+		 * say which one: XDP and tcx links get their interface's name only when the
+		 * query of this namespace's interface finds them (scan_xdp, scan_tcx).
+		 */
 		if (k->info.type == KERN_LINK_TCX) {
 			r->ifindex = k->info.tcx.ifindex;
 			r->attach_type = k->info.tcx.attach_type;
-			snprintf(r->point, sizeof(r->point), "tc:%s:%s",
-				 if_indextoname(r->ifindex, dev) ? dev : "(unknown)",
-				 r->attach_type == KA_BPF_TCX_EGRESS ? "egress" : "ingress");
+			snprintf(r->point, sizeof(r->point), "tc:(ifindex %u, another netns):%s",
+				 r->ifindex, r->attach_type == KA_BPF_TCX_EGRESS ? "egress" : "ingress");
+		} else if (k->info.type == BPF_LINK_TYPE_XDP && k->info.xdp.ifindex) {
+			r->ifindex = k->info.xdp.ifindex;
+			snprintf(r->point, sizeof(r->point), "xdp:(ifindex %u, another netns)",
+				 r->ifindex);
 		} else {
 			kern_link_target(k, r->point, sizeof(r->point));
 		}
-		if (k->info.type == BPF_LINK_TYPE_XDP)
-			r->ifindex = k->info.xdp.ifindex;
 	}
 }
 
@@ -123,7 +154,7 @@ static struct scan *cg_scan;	/* nftw() passes no context */
 
 static int cg_visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	uint32_t ids[64];
+	uint32_t *ids, cnt;
 	int fd;
 
 	(void)ftw;
@@ -134,11 +165,10 @@ static int cg_visit(const char *path, const struct stat *st, int flag, struct FT
 		return 0;
 	for (const struct ka_cgroup_type *c = ka_cgroup_types; c->name; c++) {
 		struct cg_match m = { st->st_ino, c->attach_type };
-		uint32_t cnt = 64, flags = 0;
 
-		if (bpf_prog_query(fd, c->attach_type, 0, &flags, ids, &cnt) || !cnt)
+		if (query_ids(fd, c->attach_type, &ids, &cnt))
 			continue;
-		for (uint32_t i = 0; i < cnt && i < 64; i++) {
+		for (uint32_t i = 0; i < cnt; i++) {
 			struct kattached *r = link_row(cg_scan, BPF_LINK_TYPE_CGROUP, ids[i], cg_pred, &m);
 
 			if (!r && !(r = add_row(cg_scan, ids[i], "cgroup")))
@@ -148,6 +178,7 @@ static int cg_visit(const char *path, const struct stat *st, int flag, struct FT
 			r->cg_path = strdup(path);
 			snprintf(r->point, sizeof(r->point), "cgroup:%s:%s", path, c->name);
 		}
+		free(ids);
 	}
 	close(fd);
 	return cg_scan->ret ? 1 : 0;
@@ -164,10 +195,16 @@ static void scan_cgroups(struct scan *s)
 
 static bool ifindex_pred(const struct kern_link *k, const void *arg)
 {
-	uint32_t ifindex = *(const uint32_t *)arg;
+	return k->info.xdp.ifindex == *(const uint32_t *)arg;
+}
 
-	return k->info.type == BPF_LINK_TYPE_XDP ? k->info.xdp.ifindex == ifindex
-						  : k->info.tcx.ifindex == ifindex;
+struct tcx_match { uint32_t ifindex, at; };
+
+static bool tcx_pred(const struct kern_link *k, const void *arg)
+{
+	const struct tcx_match *m = arg;
+
+	return k->info.tcx.ifindex == m->ifindex && k->info.tcx.attach_type == m->at;
 }
 
 static void xdp_one(struct scan *s, const struct if_nameindex *ifn, uint32_t prog_id,
@@ -200,17 +237,15 @@ static void scan_xdp(struct scan *s, const struct if_nameindex *ifn)
 static void scan_tcx(struct scan *s, const struct if_nameindex *ifn, bool egress)
 {
 	uint32_t at = egress ? KA_BPF_TCX_EGRESS : KA_BPF_TCX_INGRESS;
-	uint32_t ids[64], cnt = 64, flags = 0;
+	struct tcx_match m = { ifn->if_index, at };
+	uint32_t *ids, cnt;
 
-	if (bpf_prog_query(ifn->if_index, at, 0, &flags, ids, &cnt))
+	if (query_ids(ifn->if_index, at, &ids, &cnt))
 		return;
-	for (uint32_t i = 0; i < cnt && i < 64; i++) {
-		struct kattached *r = link_row(s, KERN_LINK_TCX, ids[i], ifindex_pred, &ifn->if_index);
+	for (uint32_t i = 0; i < cnt; i++) {
+		struct kattached *r = link_row(s, KERN_LINK_TCX, ids[i], tcx_pred, &m);
 
-		if (r)
-			continue;
-		r = add_row(s, ids[i], "tcx");
-		if (!r)
+		if (!r && !(r = add_row(s, ids[i], "tcx")))
 			return;
 		r->ifindex = ifn->if_index;
 		r->attach_type = at;
@@ -218,6 +253,7 @@ static void scan_tcx(struct scan *s, const struct if_nameindex *ifn, bool egress
 		snprintf(r->point, sizeof(r->point), "tc:%s:%s", ifn->if_name,
 			 egress ? "egress" : "ingress");
 	}
+	free(ids);
 }
 
 /* Nested attribute walk: the payload of type t inside [a, a + len). */
@@ -229,34 +265,46 @@ static struct rtattr *rta_find(struct rtattr *a, int len, int t)
 	return NULL;
 }
 
-static void tc_filter(struct scan *s, const struct if_nameindex *ifn, bool egress,
-		      struct nlmsghdr *h)
+struct tc_dump {
+	struct scan *s;			/* NULL: only count */
+	const struct if_nameindex *ifn;
+	bool egress;
+	size_t filters;			/* every filter of any kind */
+};
+
+static void tc_filter(struct tc_dump *d, struct nlmsghdr *h)
 {
 	struct tcmsg *tc = NLMSG_DATA(h);
 	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*tc));
 	struct rtattr *attrs = (struct rtattr *)((char *)tc + NLMSG_ALIGN(sizeof(*tc)));
-	struct rtattr *kind = rta_find(attrs, len, TCA_KIND), *opt, *id;
+	struct rtattr *kind, *opt, *id;
 	struct kattached *r;
 
-	if (h->nlmsg_type != RTM_NEWTFILTER || len < 0 || !kind ||
-	    strncmp(RTA_DATA(kind), "bpf", RTA_PAYLOAD(kind)))
+	if (h->nlmsg_type != RTM_NEWTFILTER || len < 0)
+		return;
+	kind = rta_find(attrs, len, TCA_KIND);
+	if (!kind || !tc->tcm_handle)	/* the chain's head entry, not a filter */
+		return;
+	d->filters++;
+	if (!d->s || strncmp(RTA_DATA(kind), "bpf", RTA_PAYLOAD(kind)))
 		return;
 	opt = rta_find(attrs, len, TCA_OPTIONS);
 	id = opt ? rta_find(RTA_DATA(opt), RTA_PAYLOAD(opt), TCA_BPF_ID) : NULL;
 	if (!id || RTA_PAYLOAD(id) < 4)
 		return;
-	r = add_row(s, *(uint32_t *)RTA_DATA(id), "netlink");
+	r = add_row(d->s, *(uint32_t *)RTA_DATA(id), "netlink");
 	if (!r)
 		return;
-	r->ifindex = ifn->if_index;
-	r->tc_egress = egress;
+	r->ifindex = d->ifn->if_index;
+	r->tc_egress = d->egress;
 	r->tc_handle = tc->tcm_handle;
 	r->tc_prio = tc->tcm_info >> 16;
-	snprintf(r->point, sizeof(r->point), "tc:%s:%s", ifn->if_name, egress ? "egress" : "ingress");
+	snprintf(r->point, sizeof(r->point), "tc:%s:%s", d->ifn->if_name,
+		 d->egress ? "egress" : "ingress");
 }
 
-/* RTM_GETTFILTER dump of the clsact hook: cls_bpf filters, as `bpftool net` lists them. */
-static void scan_tc_filters(struct scan *s, const struct if_nameindex *ifn, bool egress)
+/* RTM_GETTFILTER dump of a clsact hook: cls_bpf filters, as `bpftool net` lists them. */
+static void tc_dump(struct tc_dump *d)
 {
 	struct {
 		struct nlmsghdr h;
@@ -264,8 +312,9 @@ static void scan_tc_filters(struct scan *s, const struct if_nameindex *ifn, bool
 	} req = {
 		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETTFILTER,
 		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
-		.t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = (int)ifn->if_index,
-		       .tcm_parent = TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS) },
+		.t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = (int)d->ifn->if_index,
+		       .tcm_parent = TC_H_MAKE(TC_H_CLSACT,
+					       d->egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS) },
 	};
 	static char buf[32768];
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -286,10 +335,20 @@ static void scan_tc_filters(struct scan *s, const struct if_nameindex *ifn, bool
 				done = true;
 				break;
 			}
-			tc_filter(s, ifn, egress, h);
+			tc_filter(d, h);
 		}
 	}
 	close(fd);
+}
+
+size_t ka_tc_filters(uint32_t ifindex)
+{
+	struct if_nameindex ifn = { .if_index = ifindex, .if_name = "" };
+	struct tc_dump in = { .ifn = &ifn }, out = { .ifn = &ifn, .egress = true };
+
+	tc_dump(&in);
+	tc_dump(&out);
+	return in.filters + out.filters;
 }
 
 static void scan_net(struct scan *s)
@@ -299,8 +358,10 @@ static void scan_net(struct scan *s)
 	for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
 		scan_xdp(s, i);
 		for (int eg = 0; eg < 2; eg++) {
+			struct tc_dump d = { .s = s, .ifn = i, .egress = eg };
+
 			scan_tcx(s, i, eg);
-			scan_tc_filters(s, i, eg);
+			tc_dump(&d);
 		}
 	}
 	if (ifs)

@@ -101,6 +101,14 @@ test_xdp_lo_counts_and_detach() {
 	expect_rc 0
 	[ "$(row "$PROG_ID" | jq -c '.[] | [.attach_point, .how, .pinned]')" = "[\"xdp:lo:skb\",\"link\",[\"$D/xdp\"]]" ] ||
 		fail "attached view: $(row "$PROG_ID")"
+	# from another namespace, ifindex 1 is some other lo: neither named nor detached there
+	bk attached -j
+	[[ $(row "$PROG_ID" | jq -r '.[0].attach_point') == "xdp:(ifindex 1, another netns)" ]] ||
+		fail "seen from the root namespace: $(row "$PROG_ID")"
+	bk detach xdp:lo
+	expect_rc 1
+	[ -e "$D/xdp" ] && [ -n "$(ip -n "$ns" -j link show lo | jq -r '.[0].xdp // empty')" ] ||
+		fail "detached from another namespace"
 	# keep the map to read it after detach, when the program is gone
 	bpftool map pin id "$(bpftool -j prog show id "$PROG_ID" | jq '.map_ids[0]')" "$D/map" ||
 		fail "map pin"
