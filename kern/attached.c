@@ -518,7 +518,8 @@ int kattached_scan(struct kattached_list *l, struct errmsg *err)
 		prog_meta(&l->v[i]);
 		ka_spell_tp_btf(l->v[i].point, sizeof(l->v[i].point), l->v[i].prog_type);
 	}
-	qsort(l->v, l->n, sizeof(*l->v), cmp_row);
+	if (l->n)	/* an empty list has no array: qsort(NULL) is undefined */
+		qsort(l->v, l->n, sizeof(*l->v), cmp_row);
 	return 0;
 }
 
