@@ -122,10 +122,13 @@ void cli_libbpf_offline(void);
 
 /* Every top-level command: one file cli/cmd_<name>.c each. */
 #define CLI_COMMANDS(X)                                                               \
+	X(attach)                                                                     \
+	X(attached)                                                                   \
 	X(btf)                                                                        \
 	X(build)                                                                      \
 	X(cache)                                                                      \
 	X(core)                                                                       \
+	X(detach)                                                                     \
 	X(doctor)                                                                     \
 	X(feature)                                                                    \
 	X(gc)                                                                         \

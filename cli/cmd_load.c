@@ -3,16 +3,19 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "cli.h"
 #include "object.h"
 #include "kload.h"
+#include "kern.h"
+#include "load_attach.h"
 
 #define LOG_TAIL_LINES 20
 
-enum { OPT_PIN = 0x100, OPT_PROGRAM, OPT_TYPE, OPT_SET, OPT_REUSE, OPT_LOG };
+enum { OPT_PIN = 0x100, OPT_PROGRAM, OPT_TYPE, OPT_SET, OPT_REUSE, OPT_LOG, OPT_ATTACH };
 
 struct load_args {
 	struct kern_load_opts o;
@@ -21,6 +24,7 @@ struct load_args {
 	const char *log_file;
 	const char *obj;
 	bool pin;
+	bool attach;		/* --attach: by section name (cli/load_attach.c) */
 };
 
 static int push(const char ***v, size_t *n, const char *s)
@@ -65,6 +69,7 @@ static int parse_args(struct cli_ctx *ctx, int argc, char **argv, struct load_ar
 		{ "reuse-map", required_argument, NULL, OPT_REUSE },
 		{ "force", no_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, OPT_LOG },
+		{ "attach", no_argument, NULL, OPT_ATTACH },
 		{ 0 }
 	};
 	const char *pin_word = NULL;
@@ -97,6 +102,9 @@ static int parse_args(struct cli_ctx *ctx, int argc, char **argv, struct load_ar
 			break;
 		case OPT_LOG:
 			a->log_file = optarg;
+			break;
+		case OPT_ATTACH:
+			a->attach = true;
 			break;
 		case CLI_OPT_HELP:
 			return -1;
@@ -154,7 +162,7 @@ static void render_loaded(struct cli_ctx *ctx, const struct kern_load_result *r)
 		out_object_end(o);
 	}
 	out_list_end(o);
-	out_object_end(o);
+	/* the caller closes the object: load --attach adds its list */
 }
 
 /* ---- verifier refusal -------------------------------------------------------------------- */
@@ -252,6 +260,7 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct load_args a = { 0 };
 	struct kern_load_result r = { 0 };
+	struct load_attached la = { 0 };
 	struct errmsg err = { 0 };
 	struct bk_object *obj = NULL;
 	char dir[4200];
@@ -281,10 +290,26 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	render_loaded(ctx, &r);
-	if (!r.pin_dir)
+	if (a.attach) {
+		ret = load_attach(ctx, r.obj, r.pin_dir, &la);
+		if (ret) {
+			load_attached_release(&la, true);
+			goto out;
+		}
+	}
+	out_object_end(ctx->out);
+	if (a.attach && !r.pin_dir) {
+		cli_info(ctx, "attached; Ctrl-C or SIGTERM detaches (--pin keeps them)");
+		kern_trap_signals();
+		while (!kern_stop)
+			usleep(100 * 1000);
+		cli_info(ctx, "detached");
+	} else if (!r.pin_dir) {
 		cli_info(ctx, "not pinned: nothing else holds these programs and maps, so they go away as bpfkit exits (--pin keeps them)");
+	}
 	ret = EXIT_OK;
 out:
+	load_attached_release(&la, false);
 	kern_load_free(&r);
 	bk_object_close(obj);
 	free(a.programs);
@@ -297,7 +322,7 @@ const struct cli_command cmd_load_def = {
 	"load", cmd_load, NULL, "load an object's programs and maps into the kernel, pin them",
 	"Usage: bpfkit load OBJ|@NAME [--pin [DIR]] [--program NAME]... [--type TYPE]\n"
 	"                   [--set VAR=VALUE]... [--reuse-map NAME=PINPATH]... [--force]\n"
-	"                   [--log FILE]\n"
+	"                   [--log FILE] [--attach]\n"
 	"\n"
 	"Loads every program of OBJ (or only those named with --program) and its maps. Without\n"
 	"--pin nothing keeps them: they go away when bpfkit exits, and load says so; it still\n"
@@ -328,6 +353,13 @@ const struct cli_command cmd_load_def = {
 	"                       use the pinned map at PINPATH as the object's map NAME\n"
 	"  -f, --force          replace existing pins; add to a DIR an earlier load pinned into\n"
 	"                       (its manifest then lists both)\n"
-	"      --log FILE       write the whole verifier log to FILE when a program is refused\n",
+	"      --log FILE       write the whole verifier log to FILE when a program is refused\n"
+	"      --attach         attach every program by its section name, as libbpf does\n"
+	"                       (tp/..., raw_tp/..., uprobe/BIN:FUNC, ...; sections that name no\n"
+	"                       attach point, like xdp or tc, are skipped with a message). With\n"
+	"                       --pin the links go to DIR/links/PROG ('bpfkit detach PATH' takes\n"
+	"                       one back); without, load stays until Ctrl-C or SIGTERM, then\n"
+	"                       detaches. The document gains \"attached\": [{name, attach_point,\n"
+	"                       link_id, pinned}]\n",
 	0
 };

@@ -20,6 +20,7 @@
 
 #include <bpf/btf.h>
 
+#include "attach_cli.h"
 #include "cli.h"
 #include "disasm.h"
 #include "kern_obj.h"
@@ -401,14 +402,23 @@ static int list_progs(struct cli_ctx *ctx)
 
 static int prog_list(struct cli_ctx *ctx, int argc, char **argv)
 {
-	int ret = no_options(ctx, argc, argv);
+	static const struct option longopts[] = {
+		{ "attached", no_argument, NULL, 'A' },
+		{ 0 }
+	};
+	bool attached = false;
+	int c;
 
-	if (ret)
-		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
+	while ((c = cli_getopt(ctx, argc, argv, "", longopts)) != -1) {
+		if (c == 'A')
+			attached = true;
+		else
+			return c == CLI_OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	}
 	if (optind < argc)
 		return cli_usage_error(ctx, "unexpected argument '%s'; to show one program: 'bpfkit prog show ID'",
 				       argv[optind]);
-	return list_progs(ctx);
+	return attached ? cli_attached_view(ctx) : list_progs(ctx);
 }
 
 /* ---- show ----------------------------------------------------------------------------- */
@@ -1053,14 +1063,18 @@ static int prog_run(struct cli_ctx *ctx, int argc, char **argv)
 
 static const struct cli_command prog_verbs[] = {
 	{ "list", prog_list, NULL, "list loaded programs",
-	  "Usage: bpfkit prog list\n"
+	  "Usage: bpfkit prog list [--attached]\n"
 	  "\n"
 	  "Lists every program loaded in the kernel: ID, TYPE, NAME, TAG, XLATED and JITED\n"
 	  "sizes, MAPS, RUNS (with 'bpfkit stats on'), ATTACHED (where its BPF links attach:\n"
 	  "raw_tp:NAME, tracepoint:CAT:NAME, xdp:IFACE, ...), PIDS holding it (comm(pid)) and\n"
 	  "PINNED paths. With --json, every field of 'bpftool prog show -j -f', same names and\n"
 	  "types, plus orphaned, verified_insns and attached. 'bpfkit prog' alone runs this.\n"
-	  "Needs root (CAP_SYS_ADMIN).\n", 0 },
+	  "Needs root (CAP_SYS_ADMIN).\n"
+	  "\n"
+	  "Options:\n"
+	  "      --attached   one row per attachment instead (links, XDP/tc, cgroups, perf fds):\n"
+	  "                   the same as 'bpfkit attached', see 'bpfkit attached --help'\n", 0 },
 	{ "show", prog_show, NULL, "show one program (or those with a name or tag)",
 	  "Usage: bpfkit prog show [PROG]\n"
 	  "\n"
