@@ -93,7 +93,9 @@ int load_attach(struct cli_ctx *ctx, struct bpf_object *obj, const char *pin_dir
 			return cli_errmsg(ctx, &err);
 		}
 		la->n++;
-		if (pin_dir && pin_one(k, dir, bpf_program__name(p), &la->pins[la->n - 1], &err))
+		if (pin_dir && (pin_one(k, dir, bpf_program__name(p), &la->pins[la->n - 1], &err) ||
+				kern_manifest_add_link(pin_dir, bpf_program__name(p), k->link_id,
+						       la->pins[la->n - 1], dir, &err)))
 			return cli_errmsg(ctx, &err);
 		out_object_begin(ctx->out, NULL, NULL);
 		out_str(ctx->out, "name", NULL, bpf_program__name(p));

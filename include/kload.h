@@ -133,6 +133,10 @@ int kern_manifest_path(const char *pin_dir, char *buf, size_t len);
 int kern_manifest_check_free(const char *pin_dir, struct errmsg *err);
 int kern_manifest_write(const struct kern_load_result *r, const char *source,
 			const struct kern_pinset *p, struct errmsg *err);
+/* Record a link pinned after the load (load --attach --pin) and the directory made for it,
+ * so unload removes them first. */
+int kern_manifest_add_link(const char *pin_dir, const char *name, uint32_t id,
+			   const char *pinned, const char *dir, struct errmsg *err);
 /* The object (as given to load: path or @NAME) and pin dir of a program bpfkit loaded and
  * pinned; -ENOENT if none. */
 int kern_manifest_find_prog(uint32_t prog_id, char *object, size_t object_len, char *pin_dir,

@@ -214,6 +214,50 @@ int kern_manifest_write(const struct kern_load_result *r, const char *source,
 	return ret;
 }
 
+/* What load --attach --pin adds after the load: a pinned link, and the directory it made. */
+int kern_manifest_add_link(const char *pin_dir, const char *name, uint32_t id,
+			   const char *pinned, const char *dir, struct errmsg *err)
+{
+	char path[PATH_MAX];
+	cJSON *m, *l, *dirs;
+	char *text;
+	int ret;
+
+	if (kern_manifest_path(pin_dir, path, sizeof(path)))
+		return errmsg_set(err, -ENAMETOOLONG, "%s: path too long", pin_dir);
+	m = read_manifest(path, &ret);
+	if (!m)
+		return errmsg_set(err, ret, "%s: no manifest to record the link in: %s", path,
+				  strerror(-ret));
+	l = cJSON_CreateObject();
+	dirs = cJSON_GetObjectItemCaseSensitive(m, "dirs");
+	if (!l || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(m, "links"))) {
+		cJSON_Delete(l);
+		cJSON_Delete(m);
+		return errmsg_set(err, -EINVAL, "%s: not a load manifest", path);
+	}
+	cJSON_AddStringToObject(l, "name", name);
+	cJSON_AddNumberToObject(l, "id", id);
+	cJSON_AddStringToObject(l, "pinned", pinned);
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(m, "links"), l);
+	if (dir && cJSON_IsArray(dirs)) {	/* made last: removed first */
+		bool known = false;
+		const cJSON *d;
+
+		cJSON_ArrayForEach(d, dirs)
+			known |= cJSON_IsString(d) && !strcmp(d->valuestring, dir);
+		if (!known)
+			cJSON_AddItemToArray(dirs, cJSON_CreateString(dir));
+	}
+	text = cJSON_Print(m);
+	cJSON_Delete(m);
+	if (!text)
+		return errmsg_set(err, -ENOMEM, "out of memory");
+	ret = write_file(path, text, err);
+	free(text);
+	return ret;
+}
+
 int kern_manifest_check_free(const char *pin_dir, struct errmsg *err)
 {
 	char real[PATH_MAX], path[PATH_MAX];

@@ -381,12 +381,18 @@ test_load_attach_by_section() {
 	jq_is '[.attached[] | .attach_point] | @text' '["tracepoint:syscalls:sys_enter_getppid","raw_tp:sys_enter"]'
 	jq_is '.attached[0].pinned' "$D/obj/links/tp_count"
 	[[ $err == *"xdp_count: section 'xdp' names no attach point"* ]] || fail "no skip message: $err"
+	local ids
+	ids=$(printf '%s' "$out" | jq -r '[.attached[].link_id] | join(" ")')
 	bk detach "$D/obj/links/tp_count"
 	expect_rc 0
-	bk detach "$D/obj/links/raw_count"
+	# unload knows the links load --attach pinned: it removes them first, and their directory
+	bk unload "$D/obj" -j
 	expect_rc 0
-	bk unload "$D/obj"
-	expect_rc 0
+	jq_is '[.[] | select(.kind == "link") | .path] | join(",")' "$D/obj/links/raw_count"
+	[ ! -e "$D/obj" ] || fail "unload left $(find "$D/obj")"
+	for id in $ids; do
+		bpftool link show id "$id" >/dev/null 2>&1 && fail "link $id still exists"
+	done
 	# attach OBJ:PROG without a target: by its section
 	bk attach "$F:raw_count" --pin "$D/raw" -j
 	expect_rc 0
