@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,19 +19,23 @@
 
 #define MAX_TRACERS 32
 
-enum { OPT_DURATION = 0x200, OPT_COUNT };
+enum { OPT_DURATION = 0x200, OPT_COUNT, OPT_CGROUP, OPT_STATS, OPT_RING_SIZE };
 
 static const struct {
 	unsigned int filter;	/* 0: every tracer */
 	const char *synopsis, *help;
 } common_help[] = {
 	{ TRACE_PID, "[-p PID]", "  -p, --pid PID        only this process (thread group id)\n" },
+	{ TRACE_TID, "[-t TID]", "  -t, --tid TID        only this thread\n" },
 	{ TRACE_UID, "[-u UID]", "  -u, --uid UID        only this user id\n" },
-	{ TRACE_COMM, "[-n COMM]", "  -n, --name COMM      only this command name (exact, 15 chars at most)\n" },
+	{ TRACE_COMM, "[-n COMM]", "  -n, --name COMM      only commands whose name contains COMM (15 chars at most)\n" },
+	{ TRACE_CGROUP, "[--cgroup PATH]", "      --cgroup PATH    only tasks in this cgroup v2 directory (not its children)\n" },
 	{ TRACE_FAILED, "[-x]", "  -x, --failed         only failed calls\n" },
 	{ 0, "[-T]", "  -T, --timestamp      add a TIME(s) column: seconds since start\n" },
 	{ 0, "[--duration SEC]", "      --duration SEC   stop after SEC seconds\n" },
 	{ 0, "[--count N]", "      --count N        stop after N events\n" },
+	{ 0, "[--stats]", "      --stats          events/s and lost/s on stderr, every second\n" },
+	{ 0, "[--ring-size BYTES]", "      --ring-size BYTES  the ring buffer's size (a power of 2, >= 4096)\n" },
 };
 
 static const char trace_tail[] =
@@ -105,6 +111,22 @@ __attribute__((constructor)) static void build_verbs(void)
 		"kernel. Each is also an embedded object: 'bpfkit inspect @NAME'.\n", 0 };
 }
 
+/* A cgroup v2 directory: its inode number is the id bpf_get_current_cgroup_id() returns. */
+static int parse_cgroup(struct cli_ctx *ctx, const char *path, struct trace_common *o)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	errno = 0;
+	if (stat(path, &st) || !S_ISDIR(st.st_mode))
+		return cli_usage_error(ctx, "--cgroup: '%s' is not a directory (%s)", path,
+				       errno ? strerror(errno) : "not a directory");
+	if (statfs(path, &sfs) || sfs.f_type != 0x63677270 /* CGROUP2_SUPER_MAGIC */)
+		return cli_usage_error(ctx, "--cgroup: '%s' is not in a cgroup v2 hierarchy; give a directory under /sys/fs/cgroup", path);
+	o->cgroup_id = st.st_ino;
+	return 0;
+}
+
 static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 {
 	unsigned long long v;
@@ -117,6 +139,25 @@ static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 		if (v == 0 || v > UINT32_MAX)
 			return cli_usage_error(ctx, "--pid: '%s' is not a process id", optarg);
 		o->pid = (uint32_t)v;
+		return 0;
+	case 't':
+		if (cli_parse_u64(ctx, "--tid", optarg, &v))
+			return EXIT_USAGE;
+		if (v == 0 || v > UINT32_MAX)
+			return cli_usage_error(ctx, "--tid: '%s' is not a thread id", optarg);
+		o->tid = (uint32_t)v;
+		return 0;
+	case OPT_CGROUP:
+		return parse_cgroup(ctx, optarg, o);
+	case OPT_STATS:
+		o->stats = true;
+		return 0;
+	case OPT_RING_SIZE:
+		if (cli_parse_u64(ctx, "--ring-size", optarg, &v))
+			return EXIT_USAGE;
+		if (v < 4096 || v > (1ULL << 30) || (v & (v - 1)))
+			return cli_usage_error(ctx, "--ring-size: '%s' must be a power of 2 from 4096 to 1073741824", optarg);
+		o->ring_size = (uint32_t)v;
 		return 0;
 	case 'u':
 		if (cli_parse_u64(ctx, "--uid", optarg, &v))
@@ -159,14 +200,19 @@ static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 static struct option *tracer_options(const struct tracer *t, char *shortopts)
 {
 	static const struct option common[] = {
-		{ "pid", required_argument, NULL, 'p' }, { "uid", required_argument, NULL, 'u' },
-		{ "name", required_argument, NULL, 'n' }, { "failed", no_argument, NULL, 'x' },
+		{ "pid", required_argument, NULL, 'p' }, { "tid", required_argument, NULL, 't' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "failed", no_argument, NULL, 'x' },
 		{ "timestamp", no_argument, NULL, 'T' },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 	};
-	static const unsigned int filter_of[] = { TRACE_PID, TRACE_UID, TRACE_COMM, TRACE_FAILED,
-						  0, 0, 0 };
+	static const unsigned int filter_of[] = { TRACE_PID, TRACE_TID, TRACE_UID, TRACE_COMM,
+						  TRACE_CGROUP, TRACE_FAILED, 0, 0, 0, 0, 0 };
 	size_t n = 0, nown = 0;
 	struct option *lo;
 
@@ -228,11 +274,17 @@ static int sink_flush(void *ctx)
 	return out_flush(ctx);
 }
 
+static void sink_stats(void *ctx, double events_per_s, double lost_per_s)
+{
+	fprintf(stderr, "%.0f events/s, %.0f lost/s\n", events_per_s, lost_per_s);
+}
+
 static int run_tracer(struct cli_ctx *ctx, const struct tracer *t, struct trace_common *c,
 		      void *priv)
 {
 	const struct trace_sink sink = { .json = out_json(ctx->out), .line = sink_line,
-					 .flush = sink_flush, .ctx = ctx->out };
+					 .flush = sink_flush, .stats = sink_stats,
+					 .ctx = ctx->out };
 	struct trace_result res;
 	struct errmsg err = { 0 };
 

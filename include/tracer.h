@@ -21,18 +21,23 @@
 
 struct bpf_object;
 struct linebuf;
+struct trace_sink;
 
 /* The options every tracer understands (those it applies are in tracer->filters). */
 struct trace_common {
 	uint32_t pid;		/* 0: any process */
+	uint32_t tid;		/* 0: any thread */
 	uint32_t uid;
 	bool uid_set;
-	char comm[16];		/* "": any command */
+	char comm[16];		/* "": any command; else a substring of comm */
+	uint64_t cgroup_id;	/* 0: any cgroup; else the cgroup v2 directory's inode */
 	bool failed;		/* only failed calls */
 	bool timestamps;	/* -T */
 	double duration_s;	/* 0: until Ctrl-C */
 	uint64_t count;		/* 0: no limit */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC at start, for -T */
+	bool stats;		/* --stats: the sink's stats() every second */
+	uint32_t ring_size;	/* 0: the object's; else the ring buffer's bytes */
 };
 
 /* Which common filters a tracer applies in the kernel. */
@@ -40,6 +45,19 @@ struct trace_common {
 #define TRACE_UID	(1u << 1)
 #define TRACE_COMM	(1u << 2)
 #define TRACE_FAILED	(1u << 3)
+#define TRACE_TID	(1u << 4)
+#define TRACE_CGROUP	(1u << 5)
+
+/*
+ * The runtime sets these read-only globals itself when the object declares them (see
+ * include/bpfkit/filter.bpf.h), after the tracer's configure(): targ_pid, targ_tid,
+ * targ_uid, targ_uid_set, targ_comm (substring), targ_comm_len, targ_cgroup_id, targ_failed,
+ * and bk_self_tgid, bpfkit's own pid, so no tracer reports bpfkit's activity.
+ */
+
+/* Lines of the trace pipe start their message with this when a bundled program (or one
+ * built with include/bpfkit/printk.h) wrote them: `trace log` shows only those by default. */
+#define TRACE_PRINTK_MARKER "bpfkit: "
 
 struct tracer {
 	const char *name;		/* bpfkit trace <name>, and @<name> */
@@ -65,6 +83,17 @@ struct tracer {
 	void (*header)(const struct trace_common *c, const void *priv, struct linebuf *l);
 	int (*decode)(const void *data, size_t size, const struct trace_common *c,
 		      const void *priv, bool json, struct linebuf *l);
+	/*
+	 * Other sources than a ring buffer, both optional. With trace_pipe() true the records
+	 * are the trace pipe's lines (decode() gets one line, no '\n'). A tracer without
+	 * elf_bytes loads nothing. A periodic tracer (execcount) has tick(), called every
+	 * interval() seconds and once more with final at exit; it writes its lines to sink
+	 * and returns how many (counted as events) or -errno with err set.
+	 */
+	bool (*trace_pipe)(const void *priv);
+	double (*interval)(const void *priv);
+	int (*tick)(struct bpf_object *obj, const struct trace_common *c, void *priv,
+		    const struct trace_sink *sink, bool final, struct errmsg *err);
 };
 
 /* Where lines go: cli/ gives the output layer's stream (text or JSON Lines). */
@@ -72,6 +101,8 @@ struct trace_sink {
 	bool json;
 	void (*line)(void *ctx, const char *line);
 	int (*flush)(void *ctx);	/* per batch; 0 or -errno (-EPIPE: reader gone) */
+	/* with --stats, once a second: records and losses per second over the last period */
+	void (*stats)(void *ctx, double events_per_s, double lost_per_s);
 	void *ctx;
 };
 

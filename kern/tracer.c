@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The tracer runtime: one lifecycle for every bundled tracer (see include/tracer.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "kern.h"
+#include "kload.h"
 #include "linebuf.h"
 #include "object.h"
 #include "tracer.h"
@@ -18,8 +25,19 @@ struct run {
 	void *priv;
 	const struct trace_sink *sink;
 	struct trace_result *res;
+	struct bpf_object *obj;
 	unsigned int batch;	/* records since the last flush */
+	double stats_at;	/* --stats: start of the current period */
+	uint64_t stats_events, stats_lost;
 };
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns)
 {
@@ -45,6 +63,24 @@ static int on_record(void *data, void *raw, size_t size)
 	return 0;
 }
 
+static uint64_t sum_drops(const struct tracer *t, struct bpf_object *obj);
+
+/* --stats: once a second, records and losses per second since the last report. */
+static void stats_tick(struct run *r, bool final)
+{
+	double now = mono_s(), dt = now - r->stats_at;
+	uint64_t lost;
+
+	if (dt < 1.0 && !(final && dt > 0.05))
+		return;
+	lost = r->obj ? sum_drops(r->t, r->obj) : 0;
+	r->sink->stats(r->sink->ctx, (double)(r->res->events - r->stats_events) / dt,
+		       (double)(lost - r->stats_lost) / dt);
+	r->stats_at = now;
+	r->stats_events = r->res->events;
+	r->stats_lost = lost;
+}
+
 static int after_batch(void *data)
 {
 	struct run *r = data;
@@ -54,6 +90,8 @@ static int after_batch(void *data)
 	ret = r->sink->flush(r->sink->ctx);
 	if (ret && !r->res->write_err)
 		r->res->write_err = ret;
+	if (r->c->stats && r->sink->stats)
+		stats_tick(r, false);
 	return ret;
 }
 
@@ -118,44 +156,181 @@ static uint64_t sum_drops(const struct tracer *t, struct bpf_object *obj)
 	return lost;
 }
 
+/* Set a read-only global when the object declares it: the common filters are generic. */
+static int set_if_declared(struct bpf_object *obj, const char *name, const char *value,
+			   struct errmsg *err)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+
+	if (!btf || btf__find_by_name_kind(btf, name, BTF_KIND_VAR) < 0)
+		return 0;
+	return kern_set_global(obj, name, value, err);
+}
+
+static int set_common_globals(struct bpf_object *obj, const struct trace_common *c,
+			      struct errmsg *err)
+{
+	char pid[16], tid[16], uid[16], len[24], cg[24], self[16];
+	const struct { const char *name, *value; } g[] = {
+		{ "targ_pid", pid }, { "targ_tid", tid }, { "targ_uid", uid },
+		{ "targ_uid_set", c->uid_set ? "1" : "0" }, { "targ_comm_len", len },
+		{ "targ_cgroup_id", cg }, { "targ_failed", c->failed ? "1" : "0" },
+		{ "bk_self_tgid", self },
+	};
+	int ret = 0;
+
+	snprintf(pid, sizeof(pid), "%u", c->pid);
+	snprintf(tid, sizeof(tid), "%u", c->tid);
+	snprintf(uid, sizeof(uid), "%u", c->uid);
+	snprintf(len, sizeof(len), "%zu", strlen(c->comm));
+	snprintf(cg, sizeof(cg), "%llu", (unsigned long long)c->cgroup_id);
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	for (size_t i = 0; !ret && i < sizeof(g) / sizeof(g[0]); i++)
+		ret = set_if_declared(obj, g[i].name, g[i].value, err);
+	if (!ret && c->comm[0])
+		ret = set_if_declared(obj, "targ_comm", c->comm, err);
+	return ret;
+}
+
+/* The trace pipe of the mounted tracefs (kern_ensure_tracefs() ran), non-blocking. */
+static int open_trace_pipe(struct errmsg *err)
+{
+	static const char *const paths[] = { "/sys/kernel/tracing/trace_pipe",
+					     "/sys/kernel/debug/tracing/trace_pipe" };
+	int fd = -1;
+
+	for (size_t i = 0; fd < 0 && i < sizeof(paths) / sizeof(paths[0]); i++)
+		fd = open(paths[i], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errmsg_set(err, -errno, "opening the trace pipe %s: %s (is tracefs mounted?)",
+				  paths[0], strerror(errno));
+	return fd;
+}
+
+/* Whole lines of buf[0..*len) to decode(); a partial last line stays for the next read. */
+static void pipe_lines(struct run *r, char *buf, size_t *len)
+{
+	char *p = buf, *nl;
+
+	while (!kern_stop && (nl = memchr(p, '\n', (size_t)(buf + *len - p)))) {
+		*nl = '\0';
+		on_record(r, p, (size_t)(nl - p));
+		p = nl + 1;
+	}
+	*len -= (size_t)(p - buf);
+	memmove(buf, p, *len);
+}
+
+/*
+ * Sources other than a ring buffer: the trace pipe (pipe_fd >= 0) and/or a periodic tick.
+ * One loop of poll() slices of at most 100 ms, so signals, --duration and --stats are seen.
+ */
+static int other_loop(struct run *r, int pipe_fd, struct errmsg *err)
+{
+	const struct tracer *t = r->t;
+	double interval = t->tick && t->interval ? t->interval(r->priv) : 0;
+	double start = mono_s(), next_tick = interval > 0 ? start + interval : 0;
+	double deadline = r->c->duration_s > 0 ? start + r->c->duration_s : 0;
+	size_t cap = 64 * 1024, len = 0;
+	char *buf = pipe_fd >= 0 ? malloc(cap) : NULL;
+	int ret = 0;
+
+	if (pipe_fd >= 0 && !buf)
+		return errmsg_set(err, -ENOMEM, "out of memory");
+	while (!kern_stop && !ret) {
+		struct pollfd pfd = { .fd = pipe_fd, .events = POLLIN };
+		double now = mono_s(), wait = 0.1;
+		ssize_t n;
+
+		if (deadline && now >= deadline)
+			break;
+		if (next_tick && next_tick - now < wait)
+			wait = next_tick > now ? next_tick - now : 0;
+		if (poll(&pfd, pipe_fd >= 0 ? 1 : 0, (int)(wait * 1000)) > 0) {
+			n = read(pipe_fd, buf + len, cap - len - 1);
+			if (n > 0) {
+				len += (size_t)n;
+				pipe_lines(r, buf, &len);
+				if (len == cap - 1)	/* one line longer than the buffer: cut it */
+					len = 0;
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				ret = errmsg_set(err, -errno, "reading the trace pipe: %s", strerror(errno));
+			}
+		}
+		if (!ret && next_tick && mono_s() >= next_tick) {
+			int rows = t->tick(r->obj, r->c, r->priv, r->sink, false, err);
+
+			if (rows < 0)
+				ret = rows;
+			else
+				r->res->events += (uint64_t)rows;
+			next_tick += interval;
+		}
+		if (after_batch(r))
+			break;
+		if (r->c->count && r->res->events >= r->c->count)
+			break;
+	}
+	free(buf);
+	return ret;
+}
+
 int tracer_run(const struct tracer *t, struct trace_common *c, void *priv,
 	       const struct trace_sink *sink, struct trace_result *res, struct errmsg *err)
 {
 	struct run r = { .t = t, .c = c, .priv = priv, .sink = sink, .res = res };
 	struct ring_limits lim = { .duration_s = c->duration_s, .poll_ms = 100,
 				   .after_batch = after_batch, .ctx = &r };
+	bool use_pipe = t->trace_pipe && t->trace_pipe(priv);
 	struct bpf_object *obj = NULL;
 	struct ring_buffer *rb = NULL;
 	struct bpf_link **links = NULL;
-	struct bpf_map *ring;
+	struct bpf_map *ring = NULL;
 	char what[128];
 	size_t nr_links = 0;
-	int ret;
+	int ret = 0, pipe_fd = -1;
 
 	memset(res, 0, sizeof(*res));
-	ret = open_tracer(t, &obj, err);
-	if (!ret && t->configure)
+	if (t->elf_bytes)
+		ret = open_tracer(t, &obj, err);
+	if (!ret && obj && t->configure)
 		ret = t->configure(obj, c, priv, err);
+	if (!ret && obj)
+		ret = set_common_globals(obj, c, err);
+	if (!ret && obj && t->ring_map)
+		ring = bpf_object__find_map_by_name(obj, t->ring_map);
+	if (!ret && ring && c->ring_size && bpf_map__set_max_entries(ring, c->ring_size))
+		ret = errmsg_set(err, -EINVAL, "--ring-size %u: not usable for the ring buffer",
+				 c->ring_size);
 	if (ret)
 		goto out;
 	snprintf(what, sizeof(what), "loading the %s tracer", t->name);
-	ret = bpf_object__load(obj);
+	ret = obj ? bpf_object__load(obj) : 0;
 	if (ret) {
 		ret = kern_explain(err, ret, what);
 		goto out;
 	}
-	if (t->post_load)
+	r.obj = obj;
+	if (obj && t->post_load)
 		ret = t->post_load(obj, priv, err);
-	if (!ret)
+	if (!ret && obj)
 		ret = attach_all(obj, &links, &nr_links, err);
 	if (ret)
 		goto out;
-	ring = bpf_object__find_map_by_name(obj, t->ring_map);
-	rb = ring ? ring_buffer__new(bpf_map__fd(ring), on_record, &r, NULL) : NULL;
-	if (!rb) {
-		ret = errmsg_set(err, ring ? -errno : -ENOENT, "the %s tracer's ring buffer '%s': %s",
-				 t->name, t->ring_map, strerror(ring ? errno : ENOENT));
-		goto out;
+	if (use_pipe) {
+		ret = pipe_fd = open_trace_pipe(err);
+		if (ret < 0)
+			goto out;
+		ret = 0;
+	} else if (!t->tick) {
+		rb = ring ? ring_buffer__new(bpf_map__fd(ring), on_record, &r, NULL) : NULL;
+		if (!rb) {
+			ret = errmsg_set(err, ring ? -errno : -ENOENT,
+					 "the %s tracer's ring buffer '%s': %s", t->name,
+					 t->ring_map ? t->ring_map : "(none)",
+					 strerror(ring ? errno : ENOENT));
+			goto out;
+		}
 	}
 	if (t->header && !sink->json) {
 		struct linebuf l = { 0 };
@@ -163,10 +338,24 @@ int tracer_run(const struct tracer *t, struct trace_common *c, void *priv,
 		t->header(c, priv, &l);
 		sink->line(sink->ctx, lb_end(&l));
 	}
-	ret = kern_ring_loop(rb, &lim, err);
-	res->lost = sum_drops(t, obj);
+	r.stats_at = mono_s();
+	if (rb)
+		ret = kern_ring_loop(rb, &lim, err);
+	else
+		ret = other_loop(&r, pipe_fd, err);
+	if (!ret && t->tick && !use_pipe) {
+		int rows = t->tick(obj, c, priv, sink, true, err);
+
+		if (rows < 0)
+			ret = rows;
+		else
+			res->events += (uint64_t)rows;
+	}
+	res->lost = obj ? sum_drops(t, obj) : 0;
 	after_batch(&r);
 out:
+	if (pipe_fd >= 0)
+		close(pipe_fd);
 	ring_buffer__free(rb);
 	while (nr_links)
 		bpf_link__destroy(links[--nr_links]);
