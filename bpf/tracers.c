@@ -7,9 +7,13 @@
 #include "tracer.h"
 
 extern const struct tracer tracer_openat;
+extern const struct tracer tracer_exec;
+extern const struct tracer tracer_hello;
 
 const struct tracer *const tracers[] = {
 	&tracer_openat,
+	&tracer_exec,
+	&tracer_hello,
 	NULL,
 };
 

@@ -120,6 +120,16 @@ const struct tracer *tracer_find(const char *name);
 int tracer_run(const struct tracer *t, struct trace_common *c, void *priv,
 	       const struct trace_sink *sink, struct trace_result *res, struct errmsg *err);
 
+/* One line of the trace pipe, split in place: "task-pid [cpu] flags timestamp: event: msg". */
+struct trace_pipe_line {
+	const char *task, *flags, *event, *message;
+	uint32_t pid, cpu;
+	double timestamp;	/* seconds, the trace clock's */
+};
+
+/* 0, or -EINVAL when the line is not in that format (the flags field may be absent). */
+int trace_pipe_parse(char *line, struct trace_pipe_line *out);
+
 /* Seconds since c->start_ns for a bpf_ktime_get_ns() timestamp. */
 double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,34 @@ static uint64_t sum_drops(const struct tracer *t, struct bpf_object *obj)
 	return lost;
 }
 
+int trace_pipe_parse(char *line, struct trace_pipe_line *out)
+{
+	/* task-pid, an optional (tgid), [cpu], optional flags, timestamp: event: message */
+	static const char pattern[] =
+		"^ *(.*)-([0-9]+) +(\\( *[-0-9]+\\) +)?\\[([0-9]+)\\] +([^ ]+ +)?([0-9]+\\.[0-9]+): ([^:]+): ?(.*)$";
+	static regex_t re;
+	static int compiled;	/* 0: not yet, 1: ok, -1: regcomp failed */
+	static const int ends[] = { 1, 2, 4, 6, 7, 8 };	/* groups followed by a separator */
+	regmatch_t m[9];
+
+	if (!compiled)
+		compiled = regcomp(&re, pattern, REG_EXTENDED) ? -1 : 1;
+	if (compiled < 0 || regexec(&re, line, 9, m, 0))
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+		line[m[ends[i]].rm_eo] = '\0';
+	out->task = line + m[1].rm_so;
+	out->pid = (uint32_t)strtoul(line + m[2].rm_so, NULL, 10);
+	out->cpu = (uint32_t)strtoul(line + m[4].rm_so, NULL, 10);
+	out->flags = m[5].rm_so >= 0 ? line + m[5].rm_so : "";
+	if (m[5].rm_so >= 0)	/* the group holds the spaces after the flags */
+		line[m[5].rm_so + strcspn(line + m[5].rm_so, " ")] = '\0';
+	out->timestamp = strtod(line + m[6].rm_so, NULL);
+	out->event = line + m[7].rm_so;
+	out->message = line + m[8].rm_so;
+	return 0;
+}
+
 /* Set a read-only global when the object declares it: the common filters are generic. */
 static int set_if_declared(struct bpf_object *obj, const char *name, const char *value,
 			   struct errmsg *err)
@@ -197,14 +226,50 @@ static int open_trace_pipe(struct errmsg *err)
 {
 	static const char *const paths[] = { "/sys/kernel/tracing/trace_pipe",
 					     "/sys/kernel/debug/tracing/trace_pipe" };
-	int fd = -1;
+	int fd = open(paths[0], O_RDONLY | O_NONBLOCK | O_CLOEXEC), e = errno;
 
-	for (size_t i = 0; fd < 0 && i < sizeof(paths) / sizeof(paths[0]); i++)
-		fd = open(paths[i], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && e == ENOENT)
+		fd = open(paths[1], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && e == EBUSY)
+		return errmsg_set(err, -e, "opening the trace pipe %s: %s: another reader has it (stop it, e.g. 'cat %s')",
+				  paths[0], strerror(e), paths[0]);
 	if (fd < 0)
-		return errmsg_set(err, -errno, "opening the trace pipe %s: %s (is tracefs mounted?)",
-				  paths[0], strerror(errno));
+		return errmsg_set(err, -e, "opening the trace pipe %s: %s (is tracefs mounted?)",
+				  paths[0], strerror(e));
 	return fd;
+}
+
+/*
+ * With tracing_on at 0 nothing reaches the pipe: turn it on for the run and back off after
+ * (returns the fd of tracing_on to restore through, or -1 when it was on or is unknown).
+ */
+static int tracing_on(void)
+{
+	static const char *const paths[] = { "/sys/kernel/tracing/tracing_on",
+					     "/sys/kernel/debug/tracing/tracing_on" };
+	char v = '1';
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		int fd = open(paths[i], O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			continue;
+		if (pread(fd, &v, 1, 0) == 1 && v == '0' && pwrite(fd, "1", 1, 0) == 1)
+			return fd;
+		close(fd);
+		return -1;
+	}
+	return -1;
+}
+
+static void tracing_restore(int fd)
+{
+	if (fd >= 0) {
+		if (pwrite(fd, "0", 1, 0) != 1) {
+			/* nothing better to do: the run is over */
+		}
+		close(fd);
+	}
 }
 
 /* Whole lines of buf[0..*len) to decode(); a partial last line stays for the next read. */
@@ -288,7 +353,7 @@ int tracer_run(const struct tracer *t, struct trace_common *c, void *priv,
 	struct bpf_map *ring = NULL;
 	char what[128];
 	size_t nr_links = 0;
-	int ret = 0, pipe_fd = -1;
+	int ret = 0, pipe_fd = -1, restore_fd = -1;
 
 	memset(res, 0, sizeof(*res));
 	if (t->elf_bytes)
@@ -322,6 +387,7 @@ int tracer_run(const struct tracer *t, struct trace_common *c, void *priv,
 		if (ret < 0)
 			goto out;
 		ret = 0;
+		restore_fd = tracing_on();
 	} else if (!t->tick) {
 		rb = ring ? ring_buffer__new(bpf_map__fd(ring), on_record, &r, NULL) : NULL;
 		if (!rb) {
@@ -354,6 +420,7 @@ int tracer_run(const struct tracer *t, struct trace_common *c, void *priv,
 	res->lost = obj ? sum_drops(t, obj) : 0;
 	after_batch(&r);
 out:
+	tracing_restore(restore_fd);
 	if (pipe_fd >= 0)
 		close(pipe_fd);
 	ring_buffer__free(rb);
