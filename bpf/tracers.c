@@ -8,12 +8,16 @@
 
 extern const struct tracer tracer_openat;
 extern const struct tracer tracer_exec;
+extern const struct tracer tracer_execcount;
 extern const struct tracer tracer_hello;
+extern const struct tracer tracer_log;
 
 const struct tracer *const tracers[] = {
 	&tracer_openat,
 	&tracer_exec,
+	&tracer_execcount,
 	&tracer_hello,
+	&tracer_log,
 	NULL,
 };
 

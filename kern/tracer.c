@@ -405,6 +405,7 @@ int tracer_run(const struct tracer *t, struct trace_common *c, void *priv,
 		sink->line(sink->ctx, lb_end(&l));
 	}
 	r.stats_at = mono_s();
+	c->start_ns = (uint64_t)(r.stats_at * 1e9);	/* -T: bpf_ktime_get_ns() is this clock */
 	if (rb)
 		ret = kern_ring_loop(rb, &lim, err);
 	else
