@@ -18,7 +18,7 @@ static void args_text(const struct exec_event *e, char *out, size_t size)
 		n--;
 	for (size_t i = 0; i < n && o + 1 < size; i++)
 		out[o++] = e->args[i] ? e->args[i] : ' ';
-	if (e->args_cut && o + 4 < size) {
+	if (e->args_cut && o + 3 < size) {
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}
