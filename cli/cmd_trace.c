@@ -21,6 +21,14 @@
 
 enum { OPT_DURATION = 0x200, OPT_COUNT, OPT_CGROUP, OPT_STATS, OPT_RING_SIZE };
 
+/* Options for a tracer with a ring buffer stream (not execcount, not the trace pipe). */
+#define HAS_RING (1u << 31)
+
+static unsigned int applies(const struct tracer *t)
+{
+	return t->filters | (t->ring_map && !t->tick ? HAS_RING : 0);
+}
+
 static const struct {
 	unsigned int filter;	/* 0: every tracer */
 	const char *synopsis, *help;
@@ -35,7 +43,7 @@ static const struct {
 	{ 0, "[--duration SEC]", "      --duration SEC   stop after SEC seconds\n" },
 	{ 0, "[--count N]", "      --count N        stop after N events\n" },
 	{ 0, "[--stats]", "      --stats          events/s and lost/s on stderr, every second\n" },
-	{ 0, "[--ring-size BYTES]", "      --ring-size BYTES  the ring buffer's size (a power of 2, >= 4096)\n" },
+	{ HAS_RING, "[--ring-size BYTES]", "      --ring-size BYTES  the ring buffer's size (a power of 2, >= 4096)\n" },
 };
 
 static const char trace_tail[] =
@@ -50,6 +58,27 @@ static int trace_list(struct cli_ctx *ctx, int argc, char **argv);
 
 static struct cli_command trace_verbs[MAX_TRACERS + 2];
 
+/* The word after "--NAME " in the tracer's options help ("SEC"), else "ARG". */
+static const char *arg_name(const struct tracer *t, const char *name)
+{
+	static char word[32];
+	const char *h = t->options_help;
+	size_t len = strlen(name), n;
+
+	while (h && (h = strstr(h, "--"))) {
+		h += 2;
+		if (strncmp(h, name, len) || h[len] != ' ' || h[len + 1] == ' ')
+			continue;
+		n = strcspn(h + len + 1, " \n");
+		if (n && n < sizeof(word)) {
+			memcpy(word, h + len + 1, n);
+			word[n] = '\0';
+			return word;
+		}
+	}
+	return "ARG";
+}
+
 /* "Usage: bpfkit trace NAME [options]", the tracer's text, the options it takes. */
 static char *tracer_usage(const struct tracer *t)
 {
@@ -61,13 +90,16 @@ static char *tracer_usage(const struct tracer *t)
 		return NULL;
 	fprintf(f, "Usage: bpfkit trace %s", t->name);
 	for (size_t i = 0; i < sizeof(common_help) / sizeof(common_help[0]); i++)
-		if (!common_help[i].filter || (t->filters & common_help[i].filter))
+		if (!common_help[i].filter || (applies(t) & common_help[i].filter))
 			fprintf(f, " %s", common_help[i].synopsis);
 	for (const struct option *o = t->longopts; o && o->name; o++)
-		fprintf(f, o->has_arg ? " [--%s ARG]" : " [--%s]", o->name);
+		if (o->has_arg)
+			fprintf(f, " [--%s %s]", o->name, arg_name(t, o->name));
+		else
+			fprintf(f, " [--%s]", o->name);
 	fprintf(f, " [--json]\n\n%s\nOptions:\n", t->details);
 	for (size_t i = 0; i < sizeof(common_help) / sizeof(common_help[0]); i++)
-		if (!common_help[i].filter || (t->filters & common_help[i].filter))
+		if (!common_help[i].filter || (applies(t) & common_help[i].filter))
 			fputs(common_help[i].help, f);
 	if (t->options_help)
 		fputs(t->options_help, f);
@@ -212,7 +244,7 @@ static struct option *tracer_options(const struct tracer *t, char *shortopts)
 		{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 	};
 	static const unsigned int filter_of[] = { TRACE_PID, TRACE_TID, TRACE_UID, TRACE_COMM,
-						  TRACE_CGROUP, TRACE_FAILED, 0, 0, 0, 0, 0 };
+						  TRACE_CGROUP, TRACE_FAILED, 0, 0, 0, 0, HAS_RING };
 	size_t n = 0, nown = 0;
 	struct option *lo;
 
@@ -223,7 +255,7 @@ static struct option *tracer_options(const struct tracer *t, char *shortopts)
 		return NULL;
 	shortopts[0] = '\0';
 	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
-		if (filter_of[i] && !(t->filters & filter_of[i]))
+		if (filter_of[i] && !(applies(t) & filter_of[i]))
 			continue;
 		lo[n++] = common[i];
 		if (common[i].val < 0x100) {	/* its short form: "p:" or "x" */
