@@ -59,7 +59,8 @@ untraced() {	# NAME
 	RUNS+=("$1"); R[$1,rate]=$(field execs_per_s "$line"); R[$1,kind]=none
 }
 
-# start_tracer OUT CMD...: runs it, waits for its first event (a marker exec); echoes the ms.
+# start_tracer OUT CMD...: runs it (TRACER_PID), waits for its first event (a marker exec);
+# FIRST_MS is the time from start to it. Not in a subshell: TRACER_PID must reach stop_tracer.
 start_tracer() {
 	local out=$1 t0 mark first
 	shift
@@ -70,7 +71,7 @@ start_tracer() {
 	TRACER_PID=$!
 	first=$("$LOAD" -m "$mark" -w "$out" -t "$t0" -T 20) || { cat "$out.err" >&2; die "$*: no first event"; }
 	rm -f "$mark"
-	field first_event_ms "$first"
+	FIRST_MS=$(field first_event_ms "$first")
 }
 
 stop_tracer() {
@@ -82,7 +83,7 @@ stop_tracer() {
 traced() {	# NAME KIND CMD...
 	local name=$1 kind=$2 out=$WORK/$1.out line
 	shift 2
-	start_tracer "$out" "$@" > /dev/null
+	start_tracer "$out" "$@"
 	line=$("$LOAD" -P "$PROCS" -s "$SECS" "$TARGET") || die "generator failed"
 	sleep 0.5	# let the reader drain
 	stop_tracer
@@ -97,13 +98,14 @@ traced() {	# NAME KIND CMD...
 	rm -f "$out"
 }
 
-median7() {	# CMD...: first-event ms of 7 starts, median
+median7() {	# CMD...: MEDIAN, the first-event ms of 7 starts
 	local i out=$WORK/lat.out ms=()
 	for i in 1 2 3 4 5 6 7; do
-		ms+=("$(start_tracer "$out" "$@")")
+		start_tracer "$out" "$@"
+		ms+=("$FIRST_MS")
 		stop_tracer 2>/dev/null
 	done
-	printf '%s\n' "${ms[@]}" | sort -n | sed -n 4p
+	MEDIAN=$(printf '%s\n' "${ms[@]}" | sort -n | sed -n 4p)
 }
 
 echo "machine: $(nproc) CPUs, Linux $(uname -r); workload: $PROCS x vfork+execve for ${SECS}s"
@@ -138,6 +140,9 @@ fi
 
 echo
 echo "first event after start, median of 7:"
-echo "  bpfkit trace exec: $(median7 "$BPFKIT" trace exec) ms"
-[ -n "$EXECSNOOP" ] && echo "  execsnoop:         $(median7 "$EXECSNOOP") ms"
+median7 "$BPFKIT" trace exec; echo "  bpfkit trace exec:  $MEDIAN ms"
+median7 "$BPFKIT" trace hello; echo "  bpfkit trace hello: $MEDIAN ms"
+if [ -n "$EXECSNOOP" ]; then
+	median7 "$EXECSNOOP"; echo "  execsnoop:          $MEDIAN ms"
+fi
 exit 0

@@ -127,15 +127,28 @@ test_sigterm_and_sigint_detach() {
 test_sigpipe_into_head_ends_with_summary() {
 	need_root
 	make_marker
-	( for ((i = 0; i < 100; i++)); do "$MARK_BIN" y > /dev/null; sleep 0.02; done ) &
-	local gen=$!
-	timeout 20 "$BPFKIT" trace exec -n "$MARK_NAME" 2> "$TMPD/err" | head -n 3 > "$TMPD/out"
-	local rc=${PIPESTATUS[0]}
+	local gen ids rc
+	mkfifo "$TMPD/pipe"
+	"$BPFKIT" trace exec -n "$MARK_NAME" --duration 20 > "$TMPD/pipe" 2> "$TMPD/err" &
+	TRACER_PID=$!
+	trap 'kill -INT $TRACER_PID 2>/dev/null; [ -n "$gen" ] && kill $gen 2>/dev/null' EXIT
+	head -n 3 < "$TMPD/pipe" > "$TMPD/out" &
+	local hd=$!
+	wait_attached "$TRACER_PID" || fail "tracer did not attach: $(cat "$TMPD/err")"
+	ids=$(held_prog_ids "$TRACER_PID")
+	( for ((i = 0; i < 150; i++)); do "$MARK_BIN" y > /dev/null; sleep 0.02; done ) &
+	gen=$!
+	wait "$hd"
+	wait "$TRACER_PID"
+	rc=$?
 	kill "$gen" 2>/dev/null
 	wait "$gen" 2>/dev/null
+	trap - EXIT
 	[ "$rc" -eq 0 ] || fail "exit $rc after head closed the pipe: $(cat "$TMPD/err")"
 	[ "$(wc -l < "$TMPD/out")" -eq 3 ] || fail "head got $(wc -l < "$TMPD/out") lines"
 	summary_ok "$TMPD/err"
+	# shellcheck disable=SC2086
+	assert_unloaded $ids
 }
 
 test_stats_on_stderr() {
@@ -160,4 +173,24 @@ test_usage_errors() {
 	[[ $err == *"--cgroup: '/nonexistent-dir' is not a directory"* ]] || fail "$err"
 	bk trace exec -t 0
 	expect_rc 2
+}
+
+test_cgroup_filter_in_kernel() {
+	need_root
+	local root
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$root" ] || skip "no cgroup v2 hierarchy mounted"
+	make_marker
+	CG="$root/bktest-$$-$RANDOM"
+	mkdir "$CG" || skip "cannot create a cgroup under $root"
+	CLEANUP='rmdir "$CG" 2>/dev/null'
+	trap 'eval "$CLEANUP"' EXIT
+	start_trace exec "$TMPD/ev" --json --cgroup "$CG" -n "$MARK_NAME"
+	wait_attached "$TRACER_PID" || fail "tracer did not attach: $(cat "$TMPD/ev.err")"
+	"$MARK_BIN" outside > /dev/null
+	sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" inside' sh "$CG" "$MARK_BIN" > /dev/null ||
+		fail "cannot move a process into $CG"
+	wait_for "$TMPD/ev" inside 10 || fail "the exec inside the cgroup never appeared"
+	stop_trace
+	[ "$(jq -r .args "$TMPD/ev")" = "$MARK_BIN inside" ] || fail "events: $(cat "$TMPD/ev")"
 }
