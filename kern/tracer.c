@@ -67,12 +67,12 @@ static int on_record(void *data, void *raw, size_t size)
 static uint64_t sum_drops(const struct tracer *t, struct bpf_object *obj);
 
 /* --stats: once a second, records and losses per second since the last report. */
-static void stats_tick(struct run *r, bool final)
+static void stats_tick(struct run *r)
 {
 	double now = mono_s(), dt = now - r->stats_at;
 	uint64_t lost;
 
-	if (dt < 1.0 && !(final && dt > 0.05))
+	if (dt < 1.0)
 		return;
 	lost = r->obj ? sum_drops(r->t, r->obj) : 0;
 	r->sink->stats(r->sink->ctx, (double)(r->res->events - r->stats_events) / dt,
@@ -92,7 +92,7 @@ static int after_batch(void *data)
 	if (ret && !r->res->write_err)
 		r->res->write_err = ret;
 	if (r->c->stats && r->sink->stats)
-		stats_tick(r, false);
+		stats_tick(r);
 	return ret;
 }
 
