@@ -89,7 +89,7 @@ traced() {	# NAME KIND CMD...
 	stop_tracer
 	RUNS+=("$name"); R[$name,rate]=$(field execs_per_s "$line"); R[$name,kind]=$kind
 	R[$name,execs]=$(field execs "$line")
-	R[$name,events]=$(grep -c 'bk-exec-tgt' "$out")
+	R[$name,events]=$(grep -c 'bk-exec-tgt bk-exec-arg' "$out")
 	if [ "$kind" = bpfkit ]; then
 		R[$name,lost]=$(sed -nE 's/^[0-9]+ events, ([0-9]+) lost$/\1/p' "$out.err" | tail -1)
 	else
