@@ -4,12 +4,33 @@
  * arguments are in its mm (arg_start..arg_end). A failed one never gets there: the
  * execve/execveat entry remembers the filename and argv pointers per thread, and the exit
  * reports a negative return with what those pointers still hold in the caller's memory.
+ *
+ * No CO-RE relocation: the four kernel struct offsets it needs come as read-only globals
+ * from user space (trace_kernel_offsets), so libbpf does not parse the whole kernel BTF
+ * before load, which was most of the time to the first event.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_core_read.h>
 #include "bpfkit/exec.h"
 #include "bpfkit/filter.bpf.h"
+
+/* sched:sched_process_exec's record (its tracefs format): a stable layout. */
+struct sched_exec_record {
+	__u64 common;
+	__u32 data_loc_filename;	/* offset in the low 16 bits, length in the high */
+	__s32 pid;
+	__s32 old_pid;
+};
+
+const volatile __u32 off_real_parent = 0;	/* task_struct.real_parent */
+const volatile __u32 off_tgid = 0;		/* task_struct.tgid */
+const volatile __u32 off_mm = 0;		/* task_struct.mm */
+const volatile __u32 off_arg_start = 0;		/* mm_struct.arg_start, arg_end follows */
+const volatile __u32 off_arg_end = 0;
+
+/* *(typeof(*dst) *)(base + off), from kernel memory; 0 when it cannot be read. */
+#define READ_AT(dst, base, off) \
+	(bpf_probe_read_kernel(&(dst), sizeof(dst), (void *)((__u64)(base) + (off))) ? ((dst) = 0) : 0)
 
 struct syscall_enter_record {
 	__u64 common;
@@ -58,8 +79,9 @@ static __always_inline void count_drop(__u32 why)
 
 static __always_inline struct exec_event *new_event(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 task = bpf_get_current_task(), parent;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 ppid;
 	struct exec_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
@@ -68,7 +90,9 @@ static __always_inline struct exec_event *new_event(void)
 	}
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = pid_tgid >> 32;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	READ_AT(parent, task, off_real_parent);
+	READ_AT(ppid, parent, off_tgid);
+	e->ppid = ppid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->ret = 0;
 	e->args_len = 0;
@@ -78,12 +102,11 @@ static __always_inline struct exec_event *new_event(void)
 }
 
 SEC("tp/sched/sched_process_exec")
-int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
+int handle_exec(struct sched_exec_record *ctx)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	unsigned int off = ctx->__data_loc_filename & 0xFFFF;
+	unsigned int off = ctx->data_loc_filename & 0xFFFF;
+	__u64 mm, start, end, len;
 	struct exec_event *e;
-	__u64 start, end, len;
 
 	if (!bk_filter_pass())	/* comm is the new image's here */
 		return 0;
@@ -91,8 +114,9 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	if (!e)
 		return 0;
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + off);
-	start = BPF_CORE_READ(task, mm, arg_start);
-	end = BPF_CORE_READ(task, mm, arg_end);
+	READ_AT(mm, bpf_get_current_task(), off_mm);
+	READ_AT(start, mm, off_arg_start);
+	READ_AT(end, mm, off_arg_end);
 	len = end > start ? end - start : 0;
 	if (len > EXEC_ARGS_LEN) {
 		len = EXEC_ARGS_LEN;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* User half of the exec tracer: -x, the record as a line (kern/tracer.c does the rest). */
+#include <stdio.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
 
 #include "bpfkit/exec.h"
 #include "exec.skel.h"
+#include "kload.h"
 #include "linebuf.h"
 #include "tracer.h"
 
@@ -94,13 +96,29 @@ static int decode(const void *raw, size_t size, const struct trace_common *c, co
 	return 0;
 }
 
-/* -x: only failures, so the sched_process_exec program is not even loaded. */
+/*
+ * The kernel offsets the programs read through (no CO-RE: see exec.bpf.c); -x: only
+ * failures, so the sched_process_exec program is not even loaded.
+ */
 static int configure(struct bpf_object *obj, const struct trace_common *c, void *priv,
 		     struct errmsg *err)
 {
-	if (c->failed)
+	struct trace_field f[] = {
+		{ "task_struct", "real_parent" }, { "task_struct", "tgid" },
+		{ "task_struct", "mm" }, { "mm_struct", "arg_start" }, { "mm_struct", "arg_end" },
+	};
+	static const char *const globals[] = { "off_real_parent", "off_tgid", "off_mm",
+					       "off_arg_start", "off_arg_end" };
+	char num[16];
+	int ret = trace_kernel_offsets(f, sizeof(f) / sizeof(f[0]), err);
+
+	for (size_t i = 0; !ret && i < sizeof(f) / sizeof(f[0]); i++) {
+		snprintf(num, sizeof(num), "%u", f[i].offset);
+		ret = kern_set_global(obj, globals[i], num, err);
+	}
+	if (!ret && c->failed)
 		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "handle_exec"), false);
-	return 0;
+	return ret;
 }
 
 static const void *elf_bytes(size_t *size)

@@ -130,6 +130,17 @@ struct trace_pipe_line {
 /* 0, or -EINVAL when the line is not in that format (the flags field may be absent). */
 int trace_pipe_parse(char *line, struct trace_pipe_line *out);
 
+/* A kernel struct member whose byte offset a tracer needs (trace_kernel_offsets). */
+struct trace_field {
+	const char *type, *member;	/* "task_struct", "real_parent" */
+	uint32_t offset;
+	bool found;
+};
+
+/* Fill fields[] from /sys/kernel/btf/vmlinux in one pass, without libbpf parsing all of it
+ * (a CO-RE relocation costs that parse before load). 0, or -errno naming what is missing. */
+int trace_kernel_offsets(struct trace_field *fields, size_t n, struct errmsg *err);
+
 /* Seconds since c->start_ns for a bpf_ktime_get_ns() timestamp. */
 double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns);
 
