@@ -50,9 +50,13 @@ int handle_exec(void *ctx)
 SEC("tp/sched/sched_process_exec")
 int handle_exec_printk(void *ctx)
 {
+	char comm[HELLO_COMM_LEN];
+
 	if (!bk_filter_pass())
 		return 0;
-	bk_printk("hello uid=%u Hello World", (__u32)bpf_get_current_uid_gid());
+	/* comm in the message: the pipe's task column is "<...>" when its cache missed it */
+	bpf_get_current_comm(comm, sizeof(comm));
+	bk_printk("hello uid=%u Hello World comm=%s", (__u32)bpf_get_current_uid_gid(), comm);
 	return 0;
 }
 

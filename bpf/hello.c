@@ -73,22 +73,24 @@ static void line(struct linebuf *l, const struct trace_common *c, bool json, dou
 	lb_str(l, msg, 0);
 }
 
-/* --printk: "bpfkit: hello uid=N Hello World" lines of the trace pipe, others skipped. */
+/* --printk: "bpfkit: hello uid=N MESSAGE comm=COMM" lines of the trace pipe, others skipped. */
 static int decode_printk(char *text, const struct trace_common *c, bool json,
 			 struct linebuf *l)
 {
 	static const char prefix[] = TRACE_PRINTK_MARKER "hello uid=";
 	struct trace_pipe_line p;
 	unsigned long uid;
-	char *end;
+	char *end, *comm;
 
 	if (trace_pipe_parse(text, &p) || strncmp(p.message, prefix, sizeof(prefix) - 1))
 		return -1;
 	uid = strtoul(p.message + sizeof(prefix) - 1, &end, 10);
-	if (*end != ' ')
+	comm = strstr(end, " comm=");	/* after the message; the comm may hold spaces */
+	if (*end != ' ' || !comm)
 		return -1;
+	*comm = '\0';
 	/* the pipe's clock is not CLOCK_MONOTONIC: -T shows the pipe's timestamp */
-	line(l, c, json, p.timestamp, p.pid, (uint32_t)uid, p.task, end + 1);
+	line(l, c, json, p.timestamp, p.pid, (uint32_t)uid, comm + 6, end + 1);
 	return 0;
 }
 

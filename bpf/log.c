@@ -104,7 +104,8 @@ const struct tracer tracer_log = {
 	.name = "log",
 	.summary = "bpf_printk() output from the trace pipe, split into fields",
 	.details = "Lines of the trace pipe (tracefs trace_pipe) as fields: TIMESTAMP (the trace\n"
-		   "clock's seconds), CPU, PID and TASK that ran the program, MESSAGE. The pipe does\n"
+		   "clock's seconds), CPU, PID and TASK that ran the program (\"<...>\" when the trace's\n"
+		   "command cache missed it), MESSAGE. The pipe does\n"
 		   "not say which program printed a line: by default only messages that start with\n"
 		   "\"" TRACE_PRINTK_MARKER "\" are shown (the marker removed): the bundled programs and\n"
 		   "anything printing through bk_printk() of include/bpfkit/printk.h write it.\n"
