@@ -9,6 +9,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "bpfkit/openat.h"
+#include "bpfkit/filter.bpf.h"
 
 /* Layout of the syscalls:sys_enter_* / sys_exit_* records (see the tracepoints' format). */
 struct syscall_enter_record {
@@ -37,11 +38,6 @@ struct inflight {
 	__u8 valid;	/* set at enter, cleared at exit */
 };
 
-const volatile __u32 targ_pid = 0;	/* 0: any */
-const volatile __u32 targ_uid = 0;
-const volatile bool targ_uid_set = false;
-const volatile char targ_comm[OPENAT_COMM_LEN] = {};
-const volatile bool targ_failed = false;
 /*
  * Wake user space once each time another wakeup_bytes have been queued, or for the first event
  * after wakeup_ns without a wakeup (so a lone event shows within ~10 ms); never per event:
@@ -82,33 +78,11 @@ static __always_inline void count_drop(__u32 why)
 		*n += 1;
 }
 
-static __always_inline bool comm_matches(void)
-{
-	char comm[OPENAT_COMM_LEN];
-	int i;
-
-	if (!targ_comm[0])
-		return true;
-	bpf_get_current_comm(comm, sizeof(comm));
-	for (i = 0; i < OPENAT_COMM_LEN; i++) {
-		if (comm[i] != targ_comm[i])
-			return false;
-		if (!comm[i])
-			break;
-	}
-	return true;
-}
-
 static __always_inline int remember(__u64 path, __u64 flags, __u32 mode, __u8 syscall)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight *in;
 
-	if (targ_pid && (pid_tgid >> 32) != targ_pid)
-		return 0;
-	if (targ_uid_set && (__u32)bpf_get_current_uid_gid() != targ_uid)
-		return 0;
-	if (!comm_matches())
+	if (!bk_filter_pass())
 		return 0;
 	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);

@@ -138,31 +138,17 @@ static int decode(const void *raw, size_t size, const struct trace_common *c, co
 	return 0;
 }
 
-/* The common filters become read-only globals: the kernel drops what nobody asked for. */
+/* The common filters are the runtime's (include/bpfkit/filter.bpf.h); openat2 is ours. */
 static int configure(struct bpf_object *obj, const struct trace_common *c, void *priv,
 		     struct errmsg *err)
 {
-	char num[24];
-	int ret;
-
-	snprintf(num, sizeof(num), "%u", c->pid);
-	ret = kern_set_global(obj, "targ_pid", num, err);
-	snprintf(num, sizeof(num), "%u", c->uid);
-	if (!ret)
-		ret = kern_set_global(obj, "targ_uid", num, err);
-	if (!ret)
-		ret = kern_set_global(obj, "targ_uid_set", c->uid_set ? "1" : "0", err);
-	if (!ret)
-		ret = kern_set_global(obj, "targ_failed", c->failed ? "1" : "0", err);
-	if (!ret && c->comm[0])
-		ret = kern_set_global(obj, "targ_comm", c->comm, err);
 	/* openat2 appeared in 5.6: trace it where the kernel has the tracepoint */
-	if (!ret && access("/sys/kernel/tracing/events/syscalls/sys_enter_openat2", F_OK) &&
+	if (access("/sys/kernel/tracing/events/syscalls/sys_enter_openat2", F_OK) &&
 	    access("/sys/kernel/debug/tracing/events/syscalls/sys_enter_openat2", F_OK)) {
 		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "handle_enter_openat2"), false);
 		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "handle_exit_openat2"), false);
 	}
-	return ret;
+	return 0;
 }
 
 static const void *elf_bytes(size_t *size)
@@ -177,7 +163,7 @@ const struct tracer tracer_openat = {
 		   "FLAGS (O_* without the prefix) and PATH, like libbpf-tools' opensnoop.\n"
 		   "JSON fields: ts_ns pid tid uid comm syscall fd errno flags flags_str mode path.\n",
 	.needs = "tracepoints syscalls:sys_{enter,exit}_openat (and openat2 where it exists)",
-	.filters = TRACE_PID | TRACE_UID | TRACE_COMM | TRACE_FAILED,
+	.filters = TRACE_PID | TRACE_TID | TRACE_UID | TRACE_COMM | TRACE_CGROUP | TRACE_FAILED,
 	.elf_bytes = elf_bytes,
 	.configure = configure,
 	.ring_map = "events",

@@ -7,11 +7,19 @@
 #include "tracer.h"
 
 extern const struct tracer tracer_openat;
+extern const struct tracer tracer_exec;
+extern const struct tracer tracer_execcount;
+extern const struct tracer tracer_hello;
+extern const struct tracer tracer_log;
 extern const struct tracer tracer_syscalls;
 extern const struct tracer tracer_xdp;
 
 const struct tracer *const tracers[] = {
 	&tracer_openat,
+	&tracer_exec,
+	&tracer_execcount,
+	&tracer_hello,
+	&tracer_log,
 	&tracer_syscalls,
 	&tracer_xdp,
 	NULL,

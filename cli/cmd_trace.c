@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,22 +19,28 @@
 
 #define MAX_TRACERS 32
 
-/* Not a filter: -T and --count, for tracers with events (a ring buffer), not tables. */
+/* Not filters: -T for tracers with events (a ring buffer or the trace pipe), not tables;
+ * --ring-size for tracers with a ring buffer. */
 #define TRACE_EVENTS (1u << 31)
+#define HAS_RING (1u << 30)
 
-enum { OPT_DURATION = 0x200, OPT_COUNT, OPT_INTERVAL };
+enum { OPT_DURATION = 0x200, OPT_COUNT, OPT_CGROUP, OPT_STATS, OPT_RING_SIZE, OPT_INTERVAL };
 
 static const struct {
 	unsigned int filter;	/* 0: every tracer */
 	const char *synopsis, *help;
 } common_help[] = {
 	{ TRACE_PID, "[-p PID]", "  -p, --pid PID        only this process (thread group id)\n" },
+	{ TRACE_TID, "[-t TID]", "  -t, --tid TID        only this thread\n" },
 	{ TRACE_UID, "[-u UID]", "  -u, --uid UID        only this user id\n" },
-	{ TRACE_COMM, "[-n COMM]", "  -n, --name COMM      only this command name (exact, 15 chars at most)\n" },
+	{ TRACE_COMM, "[-n COMM]", "  -n, --name COMM      only commands whose name contains COMM (15 chars at most)\n" },
+	{ TRACE_CGROUP, "[--cgroup PATH]", "      --cgroup PATH    only tasks in this cgroup v2 directory (not its children)\n" },
 	{ TRACE_FAILED, "[-x]", "  -x, --failed         only failed calls\n" },
 	{ TRACE_EVENTS, "[-T]", "  -T, --timestamp      add a TIME(s) column: seconds since start\n" },
 	{ 0, "[--duration SEC]", "      --duration SEC   stop after SEC seconds\n" },
-	{ TRACE_EVENTS, "[--count N]", "      --count N        stop after N events\n" },
+	{ 0, "[--count N]", "      --count N        stop after N events (a table's rows, for counting tracers)\n" },
+	{ 0, "[--stats]", "      --stats          events/s and lost/s on stderr, every second\n" },
+	{ HAS_RING, "[--ring-size BYTES]", "      --ring-size BYTES  the ring buffer's size (a power of 2, >= 4096)\n" },
 	{ TRACE_INTERVAL, "[--interval SEC]", "      --interval SEC   print the counts every SEC seconds (and at exit)\n" },
 };
 
@@ -47,6 +55,8 @@ static const char trace_tail[] =
 static bool offered(const struct tracer *t, unsigned int filter)
 {
 	if (filter == TRACE_EVENTS)
+		return t->ring_map || t->trace_pipe;
+	if (filter == HAS_RING)
 		return t->ring_map != NULL;
 	return !filter || (t->filters & filter);
 }
@@ -57,6 +67,27 @@ static int trace_list(struct cli_ctx *ctx, int argc, char **argv);
 extern const struct cli_command trace_run_verb;	/* cli/cmd_trace_run.c */
 
 static struct cli_command trace_verbs[MAX_TRACERS + 3];
+
+/* The word after "--NAME " in the tracer's options help ("SEC"), else "ARG". */
+static const char *arg_name(const struct tracer *t, const char *name)
+{
+	static char word[32];
+	const char *h = t->options_help;
+	size_t len = strlen(name), n;
+
+	while (h && (h = strstr(h, "--"))) {
+		h += 2;
+		if (strncmp(h, name, len) || h[len] != ' ' || h[len + 1] == ' ')
+			continue;
+		n = strcspn(h + len + 1, " \n");
+		if (n && n < sizeof(word)) {
+			memcpy(word, h + len + 1, n);
+			word[n] = '\0';
+			return word;
+		}
+	}
+	return "ARG";
+}
 
 /* "Usage: bpfkit trace NAME [options]", the tracer's text, the options it takes. */
 static char *tracer_usage(const struct tracer *t)
@@ -74,7 +105,10 @@ static char *tracer_usage(const struct tracer *t)
 		if (offered(t, common_help[i].filter))
 			fprintf(f, " %s", common_help[i].synopsis);
 	for (const struct option *o = t->longopts; o && o->name; o++)
-		fprintf(f, o->has_arg ? " [--%s ARG]" : " [--%s]", o->name);
+		if (o->has_arg)
+			fprintf(f, " [--%s %s]", o->name, arg_name(t, o->name));
+		else
+			fprintf(f, " [--%s]", o->name);
 	fprintf(f, " [--json]\n\n%s\nOptions:\n", t->details);
 	for (size_t i = 0; i < sizeof(common_help) / sizeof(common_help[0]); i++)
 		if (offered(t, common_help[i].filter))
@@ -123,6 +157,22 @@ __attribute__((constructor)) static void build_verbs(void)
 	trace_verbs[n + 1] = trace_run_verb;
 }
 
+/* A cgroup v2 directory: its inode number is the id bpf_get_current_cgroup_id() returns. */
+static int parse_cgroup(struct cli_ctx *ctx, const char *path, struct trace_common *o)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	errno = 0;
+	if (stat(path, &st) || !S_ISDIR(st.st_mode))
+		return cli_usage_error(ctx, "--cgroup: '%s' is not a directory (%s)", path,
+				       errno ? strerror(errno) : "not a directory");
+	if (statfs(path, &sfs) || sfs.f_type != 0x63677270 /* CGROUP2_SUPER_MAGIC */)
+		return cli_usage_error(ctx, "--cgroup: '%s' is not in a cgroup v2 hierarchy; give a directory under /sys/fs/cgroup", path);
+	o->cgroup_id = st.st_ino;
+	return 0;
+}
+
 static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 {
 	unsigned long long v;
@@ -135,6 +185,25 @@ static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 		if (v == 0 || v > UINT32_MAX)
 			return cli_usage_error(ctx, "--pid: '%s' is not a process id", optarg);
 		o->pid = (uint32_t)v;
+		return 0;
+	case 't':
+		if (cli_parse_u64(ctx, "--tid", optarg, &v))
+			return EXIT_USAGE;
+		if (v == 0 || v > UINT32_MAX)
+			return cli_usage_error(ctx, "--tid: '%s' is not a thread id", optarg);
+		o->tid = (uint32_t)v;
+		return 0;
+	case OPT_CGROUP:
+		return parse_cgroup(ctx, optarg, o);
+	case OPT_STATS:
+		o->stats = true;
+		return 0;
+	case OPT_RING_SIZE:
+		if (cli_parse_u64(ctx, "--ring-size", optarg, &v))
+			return EXIT_USAGE;
+		if (v < 4096 || v > (1ULL << 30) || (v & (v - 1)))
+			return cli_usage_error(ctx, "--ring-size: '%s' must be a power of 2 from 4096 to 1073741824", optarg);
+		o->ring_size = (uint32_t)v;
 		return 0;
 	case 'u':
 		if (cli_parse_u64(ctx, "--uid", optarg, &v))
@@ -183,15 +252,21 @@ static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 static struct option *tracer_options(const struct tracer *t, char *shortopts)
 {
 	static const struct option common[] = {
-		{ "pid", required_argument, NULL, 'p' }, { "uid", required_argument, NULL, 'u' },
-		{ "name", required_argument, NULL, 'n' }, { "failed", no_argument, NULL, 'x' },
+		{ "pid", required_argument, NULL, 'p' }, { "tid", required_argument, NULL, 't' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "failed", no_argument, NULL, 'x' },
 		{ "timestamp", no_argument, NULL, 'T' },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 	};
-	static const unsigned int filter_of[] = { TRACE_PID, TRACE_UID, TRACE_COMM, TRACE_FAILED,
-						  TRACE_EVENTS, 0, TRACE_EVENTS, TRACE_INTERVAL };
+	static const unsigned int filter_of[] = { TRACE_PID, TRACE_TID, TRACE_UID, TRACE_COMM,
+						  TRACE_CGROUP, TRACE_FAILED, TRACE_EVENTS, 0, 0,
+						  0, HAS_RING, TRACE_INTERVAL };
 	size_t n = 0, nown = 0;
 	struct option *lo;
 
@@ -258,11 +333,17 @@ static int sink_flush(void *ctx)
 	return out_flush(ctx);
 }
 
+static void sink_stats(void *ctx, double events_per_s, double lost_per_s)
+{
+	fprintf(stderr, "%.0f events/s, %.0f lost/s\n", events_per_s, lost_per_s);
+}
+
 static int run_tracer(struct cli_ctx *ctx, const struct tracer *t, struct trace_common *c,
 		      void *priv)
 {
 	const struct trace_sink sink = { .json = out_json(ctx->out), .line = sink_line,
-					 .flush = sink_flush, .ctx = ctx->out };
+					 .flush = sink_flush, .stats = sink_stats,
+					 .ctx = ctx->out };
 	struct trace_result res;
 	struct errmsg err = { 0 };
 

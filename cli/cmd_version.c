@@ -32,7 +32,8 @@ int cmd_version(struct cli_ctx *ctx, int argc, char **argv)
 		out_str(ctx->out, "kernel", "kernel", uts.release);
 	out_list_begin(ctx->out, "bundled", "bundled programs");
 	for (size_t i = 0; tracers[i]; i++)
-		out_str(ctx->out, NULL, NULL, tracers[i]->name);
+		if (tracers[i]->elf_bytes)	/* trace log has no program */
+			out_str(ctx->out, NULL, NULL, tracers[i]->name);
 	out_list_end(ctx->out);
 	out_object_end(ctx->out);
 	return EXIT_OK;

@@ -27,15 +27,19 @@ struct trace_sink;
 /* The options every tracer understands (those it applies are in tracer->filters). */
 struct trace_common {
 	uint32_t pid;		/* 0: any process */
+	uint32_t tid;		/* 0: any thread */
 	uint32_t uid;
 	bool uid_set;
-	char comm[16];		/* "": any command */
+	char comm[16];		/* "": any command; else a substring of comm */
+	uint64_t cgroup_id;	/* 0: any cgroup; else the cgroup v2 directory's inode */
 	bool failed;		/* only failed calls */
 	bool timestamps;	/* -T */
 	double duration_s;	/* 0: until Ctrl-C */
 	uint64_t count;		/* 0: no limit */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC at start, for -T */
 	double interval_s;	/* --interval (TRACE_INTERVAL): 0 uses tracer->tick_interval_s */
+	bool stats;		/* --stats: the sink's stats() every second */
+	uint32_t ring_size;	/* 0: the object's; else the ring buffer's bytes */
 };
 
 /* Which common filters a tracer applies in the kernel. */
@@ -43,7 +47,20 @@ struct trace_common {
 #define TRACE_UID	(1u << 1)
 #define TRACE_COMM	(1u << 2)
 #define TRACE_FAILED	(1u << 3)
-#define TRACE_INTERVAL	(1u << 4)	/* not a filter: takes --interval SEC for its tick */
+#define TRACE_TID	(1u << 4)
+#define TRACE_CGROUP	(1u << 5)
+#define TRACE_INTERVAL	(1u << 6)	/* not a filter: takes --interval SEC for its tick */
+
+/*
+ * The runtime sets these read-only globals itself when the object declares them (see
+ * include/bpfkit/filter.bpf.h), after the tracer's configure(): targ_pid, targ_tid,
+ * targ_uid, targ_uid_set, targ_comm (substring), targ_comm_len, targ_cgroup_id, targ_failed,
+ * and bk_self_tgid, bpfkit's own pid, so no tracer reports bpfkit's activity.
+ */
+
+/* Lines of the trace pipe start their message with this when a bundled program (or one
+ * built with include/bpfkit/printk.h) wrote them: `trace log` shows only those by default. */
+#define TRACE_PRINTK_MARKER "bpfkit: "
 
 struct tracer {
 	const char *name;		/* bpfkit trace <name>, and @<name> */
@@ -70,15 +87,19 @@ struct tracer {
 	int (*decode)(const void *data, size_t size, const struct trace_common *c,
 		      const void *priv, bool json, struct linebuf *l);
 	/*
-	 * Added for the counting and network tracers; all optional (NULL/0), and at the end so
-	 * that the registrations above stay valid.
-	 * tick: called every interval (c->interval_s, else tick_interval_s; none when both are 0)
-	 * and once more at exit with final set; it reads its maps and writes lines to sink.
-	 * ring_map may then be NULL: the runtime just waits, ticking.
+	 * Other sources than a ring buffer, all optional (NULL/0), at the end so that the
+	 * registrations above stay valid.
+	 * tick: called every interval (c->interval_s, else tick_interval_s; none when both are
+	 * 0) and once more at exit with final set; it reads its maps, writes lines to sink and
+	 * returns how many (counted as events), or -errno with err set. ring_map may then be
+	 * NULL: the runtime just waits, ticking.
+	 * trace_pipe: true when the records are the trace pipe's lines (decode() gets one line,
+	 * no '\n'). A tracer without elf_bytes loads nothing.
 	 */
 	int (*tick)(struct bpf_object *obj, void *priv, const struct trace_common *c,
 		    const struct trace_sink *sink, bool final, struct errmsg *err);
 	double tick_interval_s;
+	bool (*trace_pipe)(const void *priv);
 	/* attach: instead of attaching every program by its section (XDP needs an ifindex);
 	 * the links it returns the runtime destroys; what it holds otherwise (link fds), detach
 	 * releases, on every exit path once attach was called (may be NULL). */
@@ -96,6 +117,8 @@ struct trace_sink {
 	bool json;
 	void (*line)(void *ctx, const char *line);
 	int (*flush)(void *ctx);	/* per batch; 0 or -errno (-EPIPE: reader gone) */
+	/* with --stats, once a second: records and losses per second over the last period */
+	void (*stats)(void *ctx, double events_per_s, double lost_per_s);
 	void *ctx;
 };
 
@@ -113,7 +136,8 @@ const struct tracer *tracer_find(const char *name);
 int tracer_run(const struct tracer *t, struct trace_common *c, void *priv,
 	       const struct trace_sink *sink, struct trace_result *res, struct errmsg *err);
 
-/* The same over an object the caller opened (and closes): `trace run` gives any object. */
+/* The same over an object the caller opened (and closes; NULL for a tracer that loads
+ * nothing): `trace run` gives any object. */
 int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_common *c,
 		   void *priv, const struct trace_sink *sink, struct trace_result *res,
 		   struct errmsg *err);
@@ -122,6 +146,27 @@ int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_
  * each and frees the array, also on failure. */
 int tracer_attach_all(struct bpf_object *obj, struct bpf_link ***links, size_t *n,
 		      struct errmsg *err);
+
+/* One line of the trace pipe, split in place: "task-pid [cpu] flags timestamp: event: msg". */
+struct trace_pipe_line {
+	const char *task, *flags, *event, *message;
+	uint32_t pid, cpu;
+	double timestamp;	/* seconds, the trace clock's */
+};
+
+/* 0, or -EINVAL when the line is not in that format (the flags field may be absent). */
+int trace_pipe_parse(char *line, struct trace_pipe_line *out);
+
+/* A kernel struct member whose byte offset a tracer needs (trace_kernel_offsets). */
+struct trace_field {
+	const char *type, *member;	/* "task_struct", "real_parent" */
+	uint32_t offset;
+	bool found;
+};
+
+/* Fill fields[] from /sys/kernel/btf/vmlinux in one pass, without libbpf parsing all of it
+ * (a CO-RE relocation costs that parse before load). 0, or -errno naming what is missing. */
+int trace_kernel_offsets(struct trace_field *fields, size_t n, struct errmsg *err);
 
 /* Seconds since c->start_ns for a bpf_ktime_get_ns() timestamp. */
 double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns);

@@ -18,10 +18,14 @@ test_every_tracer_object_inspects() {
 	local names
 	names=$("$BPFKIT" trace list -j | jq -r '.[].name')
 	[ -n "$names" ] || fail "no tracers"
-	for t in $names; do
+	# every bundled object inspects (trace log loads none: it is not one)
+	for t in $("$BPFKIT" version -j | jq -r '.bundled[]'); do
 		bk inspect "@$t" --all -j
 		expect_rc 0
 		jq_is '.nr_programs > 0' true
+	done
+	[[ $'\n'$names$'\n' == *$'\n'log$'\n'* ]] || fail "no trace log in: $names"
+	for t in $names; do
 		bk "trace" "$t" --help
 		expect_rc 0
 		[[ $out == "Usage: bpfkit trace $t "* ]] || fail "help of $t: ${out:0:80}"

@@ -99,7 +99,8 @@ test_count_and_comm_filter_in_kernel() {
 	setup
 	opener "$MARK" 150 bkcount > /dev/null &
 	local op=$!
-	timeout 20 "$BPFKIT" trace openat --json -n bkcount --count 5 > "$TMPD/ev" 2> "$TMPD/ev.err"
+	# -n is a substring of comm, as in opensnoop
+	timeout 20 "$BPFKIT" trace openat --json -n kcoun --count 5 > "$TMPD/ev" 2> "$TMPD/ev.err"
 	local rc=$?
 	kill "$op" 2>/dev/null
 	wait "$op" 2>/dev/null

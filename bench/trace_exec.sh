@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# bench/trace_exec.sh BPFKIT: cost of `bpfkit trace exec` on a flat-out exec workload, beside
+# libbpf-tools' execsnoop when it is installed (scripts/install-deps.sh --with-bench).
+#
+# The generator (bench/exec_load.c, built here) forks BENCH_PROCS workers that vfork+execve a
+# tiny static program named bk-exec-tgt for BENCH_SECONDS. Runs: untraced, bpfkit text,
+# untraced, bpfkit --json, untraced, execsnoop, untraced; each traced rate is compared with
+# the mean of the untraced runs on either side. Tracer output goes to a file; "events" are
+# its lines for bk-exec-tgt, "lost" what the tracer reports.
+# Then the time to the first event, median of 7 starts per tracer: the tracer is started and
+# at once a uniquely named marker is exec'd every 1 ms until its name shows in the output.
+#
+# Environment: BENCH_SECONDS (5), BENCH_PROCS (2), EXECSNOOP (path; "none" to skip).
+set -u -o pipefail
+
+BPFKIT=$(realpath "${1:?usage: bench/trace_exec.sh BPFKIT}")
+SECS=${BENCH_SECONDS:-5}
+PROCS=${BENCH_PROCS:-2}
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+die() { echo "trace_exec: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (BPF tracing)"
+if [ -n "${EXECSNOOP:-}" ]; then
+	[ "$EXECSNOOP" = none ] && EXECSNOOP=
+else
+	EXECSNOOP=$(command -v execsnoop || true)
+	[ -z "$EXECSNOOP" ] && [ -x /usr/sbin/execsnoop ] && EXECSNOOP=/usr/sbin/execsnoop
+fi
+
+base=/dev/shm
+[ -d "$base" ] && [ -w "$base" ] || base=${TMPDIR:-/tmp}
+WORK=$(mktemp -d "$base/bpfkit-bench-exec.XXXXXX") || die "no temporary directory"
+TRACER_PID=
+cleanup() {
+	[ -n "$TRACER_PID" ] && kill -INT "$TRACER_PID" 2>/dev/null && wait "$TRACER_PID" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+LOAD=$WORK/exec_load
+${CC:-cc} -O2 -Wall -o "$LOAD" "$HERE/exec_load.c" || die "cannot build the generator"
+TARGET=$WORK/bk-exec-tgt
+printf 'int main(void) { return 0; }\n' > "$WORK/tgt.c"
+${CC:-cc} -O2 -static -o "$TARGET" "$WORK/tgt.c" 2>/dev/null ||
+	${CC:-cc} -O2 -o "$TARGET" "$WORK/tgt.c" || die "cannot build the exec target"
+
+field() { local kv; for kv in $2; do [ "${kv%%=*}" = "$1" ] && { echo "${kv#*=}"; return; }; done; }
+
+declare -A R
+RUNS=()
+
+untraced() {	# NAME
+	local line
+	line=$("$LOAD" -P "$PROCS" -s "$SECS" "$TARGET") || die "generator failed"
+	RUNS+=("$1"); R[$1,rate]=$(field execs_per_s "$line"); R[$1,kind]=none
+}
+
+# start_tracer OUT CMD...: runs it (TRACER_PID), waits for its first event (a marker exec);
+# FIRST_MS is the time from start to it. Not in a subshell: TRACER_PID must reach stop_tracer.
+start_tracer() {
+	local out=$1 t0 mark first
+	shift
+	mark=$WORK/bkm$RANDOM
+	cp "$TARGET" "$mark"
+	t0=$EPOCHREALTIME
+	"$@" > "$out" 2> "$out.err" &
+	TRACER_PID=$!
+	first=$("$LOAD" -m "$mark" -w "$out" -t "$t0" -T 20) || { cat "$out.err" >&2; die "$*: no first event"; }
+	rm -f "$mark"
+	FIRST_MS=$(field first_event_ms "$first")
+}
+
+stop_tracer() {
+	kill -INT "$TRACER_PID"
+	wait "$TRACER_PID"
+	TRACER_PID=
+}
+
+traced() {	# NAME KIND CMD...
+	local name=$1 kind=$2 out=$WORK/$1.out line
+	shift 2
+	start_tracer "$out" "$@"
+	line=$("$LOAD" -P "$PROCS" -s "$SECS" "$TARGET") || die "generator failed"
+	sleep 0.5	# let the reader drain
+	stop_tracer
+	RUNS+=("$name"); R[$name,rate]=$(field execs_per_s "$line"); R[$name,kind]=$kind
+	R[$name,execs]=$(field execs "$line")
+	R[$name,events]=$(grep -c 'bk-exec-tgt bk-exec-arg' "$out")
+	if [ "$kind" = bpfkit ]; then
+		R[$name,lost]=$(sed -nE 's/^[0-9]+ events, ([0-9]+) lost$/\1/p' "$out.err" | tail -1)
+	else
+		R[$name,lost]=$(awk '/[Ll]ost [0-9]+ events/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { n += $i; break } } END { print n + 0 }' "$out.err")
+	fi
+	rm -f "$out"
+}
+
+median7() {	# CMD...: MEDIAN, the first-event ms of 7 starts
+	local i out=$WORK/lat.out ms=()
+	for i in 1 2 3 4 5 6 7; do
+		start_tracer "$out" "$@"
+		ms+=("$FIRST_MS")
+		stop_tracer 2>/dev/null
+	done
+	MEDIAN=$(printf '%s\n' "${ms[@]}" | sort -n | sed -n 4p)
+}
+
+echo "machine: $(nproc) CPUs, Linux $(uname -r); workload: $PROCS x vfork+execve for ${SECS}s"
+[ -n "$EXECSNOOP" ] && echo "execsnoop: $EXECSNOOP ($(dpkg-query -W -f '${Package} ${Version}' libbpf-tools 2>/dev/null || echo version unknown))"
+
+untraced untraced-1
+traced bpfkit-text bpfkit "$BPFKIT" trace exec
+untraced untraced-2
+traced bpfkit-json bpfkit "$BPFKIT" trace exec --json
+untraced untraced-3
+if [ -n "$EXECSNOOP" ]; then
+	traced execsnoop execsnoop "$EXECSNOOP"
+	untraced untraced-4
+fi
+
+echo
+printf '%-12s %10s %7s %9s %9s %8s\n' run execs/s "%untr" execs events lost
+for i in "${!RUNS[@]}"; do
+	r=${RUNS[$i]}
+	if [ "${R[$r,kind]}" = none ]; then
+		printf '%-12s %10s\n' "$r" "${R[$r,rate]}"
+		continue
+	fi
+	b=$(( (${R[${RUNS[$((i - 1))]},rate]} + ${R[${RUNS[$((i + 1))]},rate]}) / 2 ))
+	printf '%-12s %10s %6s%% %9s %9s %8s\n' "$r" "${R[$r,rate]}" \
+		"$(awk "BEGIN { printf \"%.0f\", 100 * ${R[$r,rate]} / $b }")" \
+		"${R[$r,execs]}" "${R[$r,events]}" "${R[$r,lost]}"
+done
+if [ -n "$EXECSNOOP" ]; then
+	echo "bpfkit/execsnoop exec rate under tracing: $(awk "BEGIN { printf \"%.2f\", ${R[bpfkit-text,rate]} / ${R[execsnoop,rate]} }")x (text)"
+fi
+
+echo
+echo "first event after start, median of 7:"
+median7 "$BPFKIT" trace exec; echo "  bpfkit trace exec:  $MEDIAN ms"
+median7 "$BPFKIT" trace hello; echo "  bpfkit trace hello: $MEDIAN ms"
+if [ -n "$EXECSNOOP" ]; then
+	median7 "$EXECSNOOP"; echo "  execsnoop:          $MEDIAN ms"
+fi
+exit 0
