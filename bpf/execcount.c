@@ -17,6 +17,7 @@
 #include "bpfkit/execcount.h"
 #include "execcount.skel.h"
 #include "kern.h"
+#include "kmetrics.h"
 #include "linebuf.h"
 #include "tracer.h"
 
@@ -224,6 +225,34 @@ static int configure(struct bpf_object *obj, const struct trace_common *c, void 
 	return 0;
 }
 
+/* --listen: execs per UID since start, and the overflow, as Prometheus counters. */
+static int metrics(struct bpf_object *obj, const void *priv, struct kbuf *b)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "counts");
+	struct uid_count *v = NULL;
+	struct errmsg err = { 0 };
+	char user[64];
+	size_t n;
+
+	if (read_counts(bpf_map__fd(m), &v, &n, &err)) {
+		kbuf_printf(b, "%s\n", err.msg);
+		return -1;
+	}
+	kbuf_printf(b, "# HELP bpfkit_execs_total Execs per user id since the tracer started.\n"
+		       "# TYPE bpfkit_execs_total counter\n");
+	for (size_t i = 0; i < n; i++) {
+		user_name(v[i].uid, user, sizeof(user));
+		kbuf_printf(b, "bpfkit_execs_total{uid=\"%u\",user=", v[i].uid);
+		kmetrics_label_value(b, user, strlen(user));
+		kbuf_printf(b, "} %llu\n", (unsigned long long)v[i].count);
+	}
+	kbuf_printf(b, "# HELP bpfkit_execs_overflow_total Execs of user ids the full map could not hold.\n"
+		       "# TYPE bpfkit_execs_overflow_total counter\n"
+		       "bpfkit_execs_overflow_total %llu\n", (unsigned long long)overflow_count(obj));
+	free(v);
+	return 0;
+}
+
 static const void *elf_bytes(size_t *size)
 {
 	return execcount_bpf__elf_bytes(size);
@@ -250,4 +279,5 @@ const struct tracer tracer_execcount = {
 	.nr_drops = EXECCOUNT_NR_DROPS,
 	.tick = tick,
 	.tick_interval_s = 2,	/* the tutorial's */
+	.metrics = metrics,
 };

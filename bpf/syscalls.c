@@ -13,6 +13,7 @@
 
 #include "bpfkit/syscalls.h"
 #include "kload.h"
+#include "kmetrics.h"
 #include "linebuf.h"
 #include "syscalls.skel.h"
 #include "tracer.h"
@@ -291,6 +292,33 @@ static const void *elf_bytes(size_t *size)
 	return syscalls_bpf__elf_bytes(size);
 }
 
+/* --listen: calls per syscall since start, as Prometheus counters. */
+static int metrics(struct bpf_object *obj, const void *priv, struct kbuf *b)
+{
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "counts"));
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals = ncpu > 0 ? calloc(ncpu, sizeof(*vals)) : NULL;
+
+	if (!vals)
+		return -1;
+	kbuf_printf(b, "# HELP bpfkit_syscalls_total System calls since the tracer started.\n"
+		       "# TYPE bpfkit_syscalls_total counter\n");
+	for (uint32_t nr = 0; nr < SYSCALLS_MAX; nr++) {
+		uint64_t sum = 0;
+
+		if (bpf_map_lookup_elem(fd, &nr, vals))
+			continue;
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+		if (!sum)
+			continue;
+		kbuf_printf(b, "bpfkit_syscalls_total{syscall=\"%s\",nr=\"%u\"} %llu\n",
+			    name_of(nr) ? name_of(nr) : "unknown", nr, (unsigned long long)sum);
+	}
+	free(vals);
+	return 0;
+}
+
 const struct tracer tracer_syscalls = {
 	.name = "syscalls",
 	.summary = "count syscalls by name, through a tail-call dispatcher",
@@ -317,5 +345,6 @@ const struct tracer tracer_syscalls = {
 	.nr_drops = SYSCALLS_NR_DROPS,
 	.tick = tick,
 	.tick_interval_s = 1,
+	.metrics = metrics,
 	.attach = attach,
 };

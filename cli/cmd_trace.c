@@ -23,8 +23,10 @@
  * --ring-size for tracers with a ring buffer. */
 #define TRACE_EVENTS (1u << 31)
 #define HAS_RING (1u << 30)
+#define HAS_METRICS (1u << 29)	/* --listen: a tracer with counters to serve */
 
-enum { OPT_DURATION = 0x200, OPT_COUNT, OPT_CGROUP, OPT_STATS, OPT_RING_SIZE, OPT_INTERVAL };
+enum { OPT_DURATION = 0x200, OPT_COUNT, OPT_CGROUP, OPT_STATS, OPT_RING_SIZE, OPT_INTERVAL,
+       OPT_LISTEN };
 
 static const struct {
 	unsigned int filter;	/* 0: every tracer */
@@ -42,6 +44,8 @@ static const struct {
 	{ 0, "[--stats]", "      --stats          events/s and lost/s on stderr, every second\n" },
 	{ HAS_RING, "[--ring-size BYTES]", "      --ring-size BYTES  the ring buffer's size (a power of 2, >= 4096)\n" },
 	{ TRACE_INTERVAL, "[--interval SEC]", "      --interval SEC   print the counts every SEC seconds (and at exit)\n" },
+	{ HAS_METRICS, "[--listen ADDR]", "      --listen ADDR    serve the counts as Prometheus metrics at http://ADDR/metrics\n"
+					  "                       (127.0.0.1:9435, [::1]:9435, :9435 for every address)\n" },
 };
 
 static const char trace_tail[] =
@@ -58,6 +62,8 @@ static bool offered(const struct tracer *t, unsigned int filter)
 		return t->ring_map || t->trace_pipe;
 	if (filter == HAS_RING)
 		return t->ring_map != NULL;
+	if (filter == HAS_METRICS)
+		return t->metrics != NULL;
 	return !filter || (t->filters & filter);
 }
 
@@ -237,6 +243,9 @@ static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 			return cli_usage_error(ctx, "--count: must be at least 1");
 		o->count = v;
 		return 0;
+	case OPT_LISTEN:
+		o->listen = optarg;
+		return 0;
 	case OPT_INTERVAL:
 		errno = 0;
 		o->interval_s = strtod(optarg, &end);
@@ -263,10 +272,11 @@ static struct option *tracer_options(const struct tracer *t, char *shortopts)
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
 	};
 	static const unsigned int filter_of[] = { TRACE_PID, TRACE_TID, TRACE_UID, TRACE_COMM,
 						  TRACE_CGROUP, TRACE_FAILED, TRACE_EVENTS, 0, 0,
-						  0, HAS_RING, TRACE_INTERVAL };
+						  0, HAS_RING, TRACE_INTERVAL, HAS_METRICS };
 	size_t n = 0, nown = 0;
 	struct option *lo;
 
@@ -338,12 +348,18 @@ static void sink_stats(void *ctx, double events_per_s, double lost_per_s)
 	fprintf(stderr, "%.0f events/s, %.0f lost/s\n", events_per_s, lost_per_s);
 }
 
+static void sink_info(void *ctx, const char *what, const char *addr, unsigned int port)
+{
+	fprintf(stderr, "%s on %s (port %u): curl http://%s/metrics\n", what, addr, port,
+		addr[0] == ':' ? "127.0.0.1" : addr);
+}
+
 static int run_tracer(struct cli_ctx *ctx, const struct tracer *t, struct trace_common *c,
 		      void *priv)
 {
 	const struct trace_sink sink = { .json = out_json(ctx->out), .line = sink_line,
 					 .flush = sink_flush, .stats = sink_stats,
-					 .ctx = ctx->out };
+					 .info = sink_info, .ctx = ctx->out };
 	struct trace_result res;
 	struct errmsg err = { 0 };
 

@@ -21,6 +21,7 @@
 
 struct bpf_link;
 struct bpf_object;
+struct kbuf;
 struct linebuf;
 struct trace_sink;
 
@@ -38,6 +39,7 @@ struct trace_common {
 	uint64_t count;		/* 0: no limit */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC at start, for -T */
 	double interval_s;	/* --interval (TRACE_INTERVAL): 0 uses tracer->tick_interval_s */
+	const char *listen;	/* --listen ADDR: serve tracer->metrics over HTTP, or NULL */
 	bool stats;		/* --stats: the sink's stats() every second */
 	uint32_t ring_size;	/* 0: the object's; else the ring buffer's bytes */
 };
@@ -108,6 +110,9 @@ struct tracer {
 	void (*detach)(void *priv);
 	/* a required operand ("IFACE"): given to parse as TRACE_OPERAND; NULL: none taken */
 	const char *operand;
+	/* metrics: the tracer's counters in Prometheus text for --listen (map export's server,
+	 * include/kmetrics.h); called from the server's thread, so it only reads maps */
+	int (*metrics)(struct bpf_object *obj, const void *priv, struct kbuf *b);
 };
 
 #define TRACE_OPERAND 0x2ff	/* parse()'s opt for the operand */
@@ -119,6 +124,8 @@ struct trace_sink {
 	int (*flush)(void *ctx);	/* per batch; 0 or -errno (-EPIPE: reader gone) */
 	/* with --stats, once a second: records and losses per second over the last period */
 	void (*stats)(void *ctx, double events_per_s, double lost_per_s);
+	/* once, what the run offers besides its lines ("serving metrics" on addr, port) */
+	void (*info)(void *ctx, const char *what, const char *addr, unsigned int port);
 	void *ctx;
 };
 

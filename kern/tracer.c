@@ -16,6 +16,7 @@
 
 #include "kern.h"
 #include "kload.h"
+#include "kmetrics.h"
 #include "linebuf.h"
 #include "object.h"
 #include "tracer.h"
@@ -393,10 +394,35 @@ static int prepare(const struct tracer *t, struct bpf_object *obj, struct trace_
 	return t->post_load ? t->post_load(obj, priv, err) : 0;
 }
 
+static int render_metrics(void *ctx, struct kbuf *b)
+{
+	const struct run *r = ctx;
+
+	return r->t->metrics(r->obj, r->priv, b);
+}
+
+/* --listen: the counters over HTTP while the tracer runs (the caller stops the server). */
+static int serve_metrics(struct run *r, struct kmetrics_server **srv, struct errmsg *err)
+{
+	uint16_t port;
+	int ret;
+
+	if (!r->c->listen)
+		return 0;
+	if (!r->t->metrics || !r->obj)
+		return errmsg_set(err, -EINVAL, "--listen: the %s tracer has no counters to serve",
+				  r->t->name);
+	ret = kmetrics_start(r->c->listen, render_metrics, r, srv, &port, err);
+	if (!ret && r->sink->info)
+		r->sink->info(r->sink->ctx, "serving metrics", r->c->listen, port);
+	return ret;
+}
+
 int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_common *c,
 		   void *priv, const struct trace_sink *sink, struct trace_result *res,
 		   struct errmsg *err)
 {
+	struct kmetrics_server *srv = NULL;
 	struct run r = { .t = t, .c = c, .priv = priv, .sink = sink, .res = res, .obj = obj,
 			 .tick_err = err };
 	struct ring_limits lim = { .duration_s = c->duration_s, .poll_ms = 100,
@@ -436,6 +462,9 @@ int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_
 			goto out;
 		}
 	}
+	ret = serve_metrics(&r, &srv, err);
+	if (ret)
+		goto out;
 	if (t->header && !sink->json) {
 		struct linebuf l = { 0 };
 
@@ -459,6 +488,7 @@ int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_
 	if (!ret)
 		ret = r.tick_ret;
 out:
+	kmetrics_stop(srv);	/* before the maps it reads go */
 	tracing_restore(restore_fd);
 	if (pipe_fd >= 0)
 		close(pipe_fd);
