@@ -56,4 +56,13 @@ int bk_object_dwarf_btf(struct bk_object *o, const struct bk_btf **out, struct e
 int bk_object_dwarf_find(struct bk_object *o, const char *name, __u32 size, __u32 *id,
 			 bool *from_dwarf, struct errmsg *err);
 
+/*
+ * .BTF extended for strip --keep-types: the object's .BTF (ids, bytes and string offsets
+ * unchanged, so .rel.BTF and .BTF.ext stay valid) with the DWARF-only types names[] need
+ * appended, renumbered densely after the last .BTF type. *raw is malloc()ed; *added counts
+ * the types appended (0 when .BTF already had them all). -ENOENT names a type neither has.
+ */
+int bk_object_dwarf_keep(struct bk_object *o, char *const *names, size_t n, void **raw,
+			 size_t *size, size_t *added, struct errmsg *err);
+
 #endif

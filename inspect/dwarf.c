@@ -1111,3 +1111,111 @@ int bk_object_dwarf_find(struct bk_object *o, const char *name, __u32 size, __u3
 	*from_dwarf = found >= d->nr_btf;
 	return 0;
 }
+
+/* Point every type id t refers to from DWARF numbering to the kept numbering. */
+static void remap_refs(struct btf_type *t, const __u32 *map, __u32 nr_btf)
+{
+#define REMAP(x) do { if ((x) >= nr_btf) (x) = map[(x) - nr_btf]; } while (0)
+	__u16 vlen = btf_vlen(t);
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_PTR: case BTF_KIND_TYPEDEF: case BTF_KIND_CONST: case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT: case BTF_KIND_FUNC: case BTF_KIND_VAR: case BTF_KIND_TYPE_TAG:
+	case BTF_KIND_DECL_TAG:
+		REMAP(t->type);
+		break;
+	case BTF_KIND_ARRAY:
+		REMAP(btf_array(t)->type);
+		REMAP(btf_array(t)->index_type);
+		break;
+	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
+		for (__u16 i = 0; i < vlen; i++)
+			REMAP(btf_members(t)[i].type);
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		REMAP(t->type);
+		for (__u16 i = 0; i < vlen; i++)
+			REMAP(btf_params(t)[i].type);
+		break;
+	case BTF_KIND_DATASEC:
+		for (__u16 i = 0; i < vlen; i++)
+			REMAP(btf_var_secinfos(t)[i].type);
+		break;
+	}
+#undef REMAP
+}
+
+int bk_object_dwarf_keep(struct bk_object *o, char *const *names, size_t n, void **raw,
+			 size_t *size, size_t *added, struct errmsg *err)
+{
+	const struct bk_dwarf *d;
+	struct btf *out = NULL;
+	__u32 *roots = NULL, *ids = NULL, *map = NULL, *found;
+	size_t nroots = 0, nids = 0, m;
+	const void *data;
+	__u32 len;
+	int ret;
+
+	*raw = NULL;
+	*size = *added = 0;
+	if (!bk_object_btf(o))
+		return errmsg_set(err, -ENOENT, "%s: no .BTF section to keep types in", o->name);
+	ret = bk_object_dwarf(o, &d, err);
+	if (ret)
+		return ret;
+	roots = calloc(n ? n : 1, sizeof(*roots));
+	if (!roots)
+		return errmsg_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		ret = bk_btf_find(&d->btf, names[i], &found, &m, err);
+		if (ret)
+			goto out;
+		if (!m) {
+			ret = errmsg_set(err, -ENOENT, "%s: no type '%s' in .BTF or DWARF; try 'bpfkit btf list %s --dwarf'",
+					 o->name, names[i], o->name);
+			goto out;
+		}
+		roots[nroots++] = found[0];
+		free(found);
+	}
+	ret = bk_btf_closure(&d->btf, roots, nroots, &ids, &nids, err);
+	if (ret)
+		goto out;
+	map = calloc(btf__type_cnt(d->btf.btf) - d->nr_btf + 1, sizeof(*map));
+	data = btf__raw_data(bk_object_btf(o), &len);
+	out = data && map ? btf__new(data, len) : NULL;
+	if (!out) {
+		ret = errmsg_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nids; i++)	/* sorted: DWARF-only ids keep their order */
+		if (ids[i] >= d->nr_btf)
+			map[ids[i] - d->nr_btf] = d->nr_btf + (*added)++;
+	for (size_t i = 0; i < nids; i++) {
+		int id;
+
+		if (ids[i] < d->nr_btf)
+			continue;
+		id = btf__add_type(out, d->btf.btf, btf__type_by_id(d->btf.btf, ids[i]));
+		if (id < 0) {
+			ret = errmsg_set(err, id, "%s: cannot add type %u: %s", o->name, ids[i],
+					 strerror(-id));
+			goto out;
+		}
+		remap_refs((struct btf_type *)btf__type_by_id(out, id), map, d->nr_btf);
+	}
+	data = btf__raw_data(out, &len);
+	*raw = data ? malloc(len) : NULL;
+	if (!*raw) {
+		ret = errmsg_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(*raw, data, len);
+	*size = len;
+out:
+	btf__free(out);
+	free(map);
+	free(ids);
+	free(roots);
+	return ret;
+}
