@@ -264,6 +264,33 @@ static int type_of(struct conv *c, Dwarf_Die *die, Dwarf_Die *out)
 	return 1;
 }
 
+/* Children of a DIE: for (r = first_child(); r > 0; r = next_sibling()), then r < 0 is
+ * damage (an unreadable DIE, an abbreviation code the table lacks), with the message set. */
+static int first_child(struct conv *c, Dwarf_Die *die, Dwarf_Die *child)
+{
+	int r = dwarf_child(die, child);
+
+	if (r < 0)
+		return dw_fail(c, die, "cannot read its children");
+	if (r == 0 && dwarf_tag(child) == DW_TAG_invalid)
+		return dw_fail(c, child, "unknown abbreviation code");
+	return r == 0;
+}
+
+static int next_sibling(struct conv *c, Dwarf_Die *die)
+{
+	Dwarf_Die next;
+	int r = dwarf_siblingof(die, &next);
+
+	if (r < 0)
+		return dw_fail(c, die, "cannot read the DIE after it");
+	if (r == 0 && dwarf_tag(&next) == DW_TAG_invalid)
+		return dw_fail(c, &next, "unknown abbreviation code");
+	if (r == 0)
+		*die = next;
+	return r == 0;
+}
+
 static int resolve(struct conv *c, Dwarf_Die *die, int depth);
 
 static int resolve_ref(struct conv *c, Dwarf_Die *die, int depth)
@@ -445,17 +472,17 @@ static int resolve_array(struct conv *c, Dwarf_Die *die, int depth)
 		return ret;
 	if (u64map_get(&c->die_ids, dwarf_dieoffset(die) + 1, &id))
 		return id;
-	if (dwarf_child(die, &child) == 0) {
-		do {
-			if (dwarf_tag(&child) != DW_TAG_subrange_type)
-				continue;
-			ret = reserve(c, dwarf_dieoffset(die), dims++, N_DIM);
-			if (ret < 0)
-				return ret;
-			if (!first)
-				first = ret;
-		} while (dwarf_siblingof(&child, &child) == 0);
+	for (ret = first_child(c, die, &child); ret > 0; ret = next_sibling(c, &child)) {
+		if (dwarf_tag(&child) != DW_TAG_subrange_type)
+			continue;
+		ret = reserve(c, dwarf_dieoffset(die), dims++, N_DIM);
+		if (ret < 0)
+			return ret;
+		if (!first)
+			first = ret;
 	}
+	if (ret < 0)
+		return ret;
 	if (!dims)	/* no subrange: an array of unknown size */
 		first = reserve(c, dwarf_dieoffset(die), 0, N_DIM);
 	return first < 0 ? first : remember(c, die, first);
@@ -529,9 +556,7 @@ static int resolve_members(struct conv *c, Dwarf_Off off)
 		if (ret < 0)
 			return ret;
 	}
-	if (dwarf_child(&die, &child) != 0)
-		return 0;
-	do {
+	for (ret = first_child(c, &die, &child); ret > 0; ret = next_sibling(c, &child)) {
 		int tag = dwarf_tag(&child);
 
 		if (tag != DW_TAG_member && tag != DW_TAG_formal_parameter)
@@ -539,8 +564,8 @@ static int resolve_members(struct conv *c, Dwarf_Off off)
 		ret = resolve_ref(c, &child, 0);
 		if (ret < 0)
 			return ret;
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return 0;
+	}
+	return ret < 0 ? ret : 0;
 }
 
 static bool is_type_tag(int tag)
@@ -557,9 +582,7 @@ static int walk(struct conv *c, Dwarf_Die *parent, int depth)
 
 	if (depth > MAX_DEPTH)
 		return fail(c, -ELOOP, parent, "DIEs nested deeper than 256");
-	if (dwarf_child(parent, &child) != 0)
-		return 0;
-	do {
+	for (ret = first_child(c, parent, &child); ret > 0; ret = next_sibling(c, &child)) {
 		int tag = dwarf_tag(&child);
 
 		if (is_type_tag(tag)) {
@@ -577,8 +600,8 @@ static int walk(struct conv *c, Dwarf_Die *parent, int depth)
 			if (ret < 0)
 				return ret;
 		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return 0;
+	}
+	return ret < 0 ? ret : 0;
 }
 
 /* ---- pass 2: emit --------------------------------------------------------------------- */
@@ -646,9 +669,9 @@ static int emit_composite(struct conv *c, Dwarf_Die *die, bool is_union)
 
 	ret = is_union ? btf__add_union(c->btf_out, name, die_size(die)) :
 			 btf__add_struct(c->btf_out, name, die_size(die));
-	if (ret < 0 || dwarf_child(die, &m) != 0)
+	if (ret < 0)
 		return ret;
-	do {
+	for (ret = first_child(c, die, &m); ret > 0; ret = next_sibling(c, &m)) {
 		Dwarf_Word bit_size = 0;
 		__u64 off = 0;
 		int type;
@@ -673,8 +696,8 @@ static int emit_composite(struct conv *c, Dwarf_Die *die, bool is_union)
 				 strerror(-ret));
 			return fail(c, ret, &m, msg);
 		}
-	} while (dwarf_siblingof(&m, &m) == 0);
-	return 0;
+	}
+	return ret < 0 ? ret : 0;
 }
 
 static bool enum_signed(struct conv *c, Dwarf_Die *die)
@@ -684,8 +707,9 @@ static bool enum_signed(struct conv *c, Dwarf_Die *die)
 
 	if (type_of(c, die, &t) <= 0)
 		return false;
-	while (dwarf_tag(&t) == DW_TAG_typedef && type_of(c, &t, &t) > 0)
-		;
+	for (int i = 0; i < MAX_DEPTH && dwarf_tag(&t) == DW_TAG_typedef; i++)
+		if (type_of(c, &t, &t) <= 0)
+			return false;
 	udata(&t, DW_AT_encoding, &enc);
 	return enc == DW_ATE_signed || enc == DW_ATE_signed_char;
 }
@@ -702,9 +726,9 @@ static int emit_enum(struct conv *c, Dwarf_Die *die)
 		return btf__add_fwd(c->btf_out, name, BTF_FWD_ENUM);
 	ret = is64 ? btf__add_enum64(c->btf_out, name, size, sign) :
 		     btf__add_enum(c->btf_out, name, size);
-	if (ret < 0 || dwarf_child(die, &e) != 0)
+	if (ret < 0)
 		return ret;
-	do {
+	for (ret = first_child(c, die, &e); ret > 0; ret = next_sibling(c, &e)) {
 		Dwarf_Attribute a;
 		Dwarf_Sword sv = 0;
 		Dwarf_Word uv = 0;
@@ -724,8 +748,8 @@ static int emit_enum(struct conv *c, Dwarf_Die *die)
 						sign ? (__s64)(__s32)sv : (__s64)(__u32)sv);
 		if (r < 0)
 			return r;
-	} while (dwarf_siblingof(&e, &e) == 0);
-	return 0;
+	}
+	return ret < 0 ? ret : 0;
 }
 
 static int emit_proto(struct conv *c, Dwarf_Die *die)
@@ -735,9 +759,9 @@ static int emit_proto(struct conv *c, Dwarf_Die *die)
 
 	if (ret >= 0)
 		ret = btf__add_func_proto(c->btf_out, ret);
-	if (ret < 0 || dwarf_child(die, &p) != 0)
+	if (ret < 0)
 		return ret;
-	do {
+	for (ret = first_child(c, die, &p); ret > 0; ret = next_sibling(c, &p)) {
 		int tag = dwarf_tag(&p), type = 0, r;
 
 		if (tag == DW_TAG_formal_parameter) {
@@ -751,11 +775,11 @@ static int emit_proto(struct conv *c, Dwarf_Die *die)
 					dwarf_diename(&p) : NULL, type);
 		if (r < 0)
 			return r;
-	} while (dwarf_siblingof(&p, &p) == 0);
-	return 0;
+	}
+	return ret < 0 ? ret : 0;
 }
 
-/* Subranges of an array DIE; *nth set to the subrange dim when there is one. */
+/* Subranges of an array DIE (pass 1 read its children); *nth set to subrange dim. */
 static __u32 subranges(Dwarf_Die *die, __u32 dim, Dwarf_Die *nth)
 {
 	Dwarf_Die sub;

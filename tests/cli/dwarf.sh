@@ -150,3 +150,46 @@ test_inspect_types() {
 	jq_is '.types.dwarf_only > 0' true
 	jq_is '[.types.dwarf_only_named[] | select(. == "struct exec_event")] | length' 1
 }
+
+# one_line_error FILE ARGS...: exit 1, one stderr line naming FILE, nothing on stdout.
+one_line_error() {
+	local f=$1
+	shift
+	bk "$@"
+	[ "$rc" -eq 1 ] || fail "$(basename "$f"): bpfkit $*: exit $rc, want 1 (stderr: $err)"
+	[ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "$(basename "$f"): not one line: $err"
+	[[ $err == *"$f"* ]] || fail "$(basename "$f"): error does not name the file: $err"
+	[ -z "$out" ] || fail "$(basename "$f"): bpfkit $*: wrote to stdout"
+}
+
+test_damaged_dwarf_is_a_clear_error() {
+	need_rb
+	local n f
+	n=$(python3 "$ROOT/tests/malformed_dwarf.py" "$RB" bad | wc -l) || fail "mutator failed"
+	[ "$n" -ge 9 ] || fail "only $n classes of damaged DWARF"
+	for f in "$PWD"/bad/*.o; do
+		one_line_error "$f" btf list "$f" --dwarf
+		one_line_error "$f" btf show exec_event "$f"
+		one_line_error "$f" inspect "$f" --types
+		one_line_error "$f" strip "$f" -o "$f.s" --keep-types exec_event
+		[ -e "$f.s" ] && fail "$(basename "$f"): strip wrote a file"
+		# nothing else reads DWARF: the object is still usable
+		bk inspect "$f"
+		expect_rc 0
+		bk btf list "$f"
+		expect_rc 0
+	done
+	bk btf list bad/typedef_loop.o --dwarf
+	[[ $err == *"type reference loop"* ]] || fail "typedef loop: $err"
+	bk btf list bad/modifier_loop.o --dwarf
+	[[ $err == *"type reference loop"* ]] || fail "modifier loop: $err"
+	bk btf list bad/struct_contains_itself.o --dwarf
+	[[ $err == *"contains itself"* ]] || fail "self-containing struct: $err"
+	bk btf list bad/abbrev_code_unknown.o --dwarf
+	[[ $err == *"unknown abbreviation code"* ]] || fail "bad abbreviation: $err"
+	bk btf list bad/type_ref_out_of_range.o --dwarf
+	[[ $err == *"DW_AT_type refers outside .debug_info"* ]] || fail "bad reference: $err"
+	bk btf list bad/debug_info_truncated.o --dwarf
+	[[ $err == *".debug_info: DIE 0x"* ]] || fail "truncated: $err"
+	return 0
+}
