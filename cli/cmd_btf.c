@@ -591,7 +591,7 @@ static int btf_show(struct cli_ctx *ctx, int argc, char **argv)
 static const struct cli_command btf_verbs[] = {
 	{ "dump", btf_dump, NULL, "print BTF types: bpftool raw text, JSON or a C header",
 	  "Usage: bpfkit btf dump (OBJ | --file BTF | --kernel) [--format c|raw|json]\n"
-	  "                       [--type NAME]... [--base-btf FILE]\n"
+	  "                       [--type NAME]... [--base-btf FILE] [--dwarf]\n"
 	  "\n"
 	  "Prints every type as bpftool does: raw text (default; 'bpftool btf dump file X'),\n"
 	  "JSON (--format json or --json; 'bpftool -j btf dump file X', streamed), or a\n"
@@ -603,7 +603,7 @@ static const struct cli_command btf_verbs[] = {
 	  SOURCE_OPTIONS, 0 },
 	{ "list", btf_list, NULL, "list BTF types: id, kind, name, size",
 	  "Usage: bpfkit btf list [OBJ | --file BTF | --kernel] [--kind KIND] [--match GLOB]\n"
-	  "                       [--base-btf FILE]\n"
+	  "                       [--base-btf FILE] [--dwarf]\n"
 	  "\n"
 	  "Lists the types of the source: ID, KIND, NAME and SIZE (where a size exists).\n"
 	  "\n"
@@ -613,11 +613,12 @@ static const struct cli_command btf_verbs[] = {
 	  "  --match GLOB      names matching a shell pattern ('sk_buff*')\n"
 	  SOURCE_OPTIONS, 0 },
 	{ "show", btf_show, NULL, "layout of a struct or union, like pahole",
-	  "Usage: bpfkit btf show NAME [OBJ | --file BTF | --kernel] [--base-btf FILE]\n"
+	  "Usage: bpfkit btf show NAME [OBJ | --file BTF | --kernel] [--base-btf FILE] [--dwarf]\n"
 	  "\n"
 	  "Shows a struct or union member by member: offset and size (bit offset and width\n"
 	  "of bitfields), holes, padding, total size and cachelines. NAME may be 'foo',\n"
-	  "'struct foo', 'union foo' or a typedef of one.\n"
+	  "'struct foo', 'union foo' or a typedef of one. When NAME is not in OBJ's .BTF but\n"
+	  "in its DWARF, it is shown from there (a note on stderr says so).\n"
 	  "\n"
 	  SOURCE_OPTIONS, 0 },
 	{ 0 }
