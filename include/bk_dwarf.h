@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Types from DWARF (inspect/dwarf.c; bk_dwarf.h because <dwarf.h> is elfutils'). clang
- * puts into .BTF only the types reachable from globals, maps, function signatures and CO-RE relocations; the record a program writes to
- * a ring buffer usually lives only in .debug_info. This reader walks .debug_info with libdw
- * (over the object's checked bytes: elf_memory + dwarf_begin_elf, never the path) and
- * appends the types it finds to a copy of the object's .BTF with libbpf's BTF writer, as
+ * puts into .BTF only the types reachable from globals, maps, function signatures and
+ * CO-RE relocations; the record a program writes to a ring buffer usually lives only in
+ * .debug_info. This reader walks .debug_info with libdw (over the object's checked bytes:
+ * elf_memory + dwarf_begin_elf, never the path) and appends the types it finds to a copy of the object's .BTF with libbpf's BTF writer, as
  * pahole -J does. Types .BTF already has (same kind, name and size; pointers and modifiers
  * of such types) keep their .BTF ids; DWARF-only types get ids after the last .BTF type, so
  * .BTF.ext's type ids stay valid in the result.

@@ -1227,6 +1227,7 @@ int bk_object_dwarf_keep(struct bk_object *o, char *const *names, size_t n, void
 		if (ret)
 			goto out;
 		if (!m) {
+			free(found);
 			ret = errmsg_set(err, -ENOENT, "%s: no type '%s' in .BTF or DWARF; try 'bpfkit btf list %s --dwarf'",
 					 o->name, names[i], o->name);
 			goto out;
