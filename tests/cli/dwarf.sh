@@ -131,14 +131,17 @@ test_strip_keep_types() {
 test_strip_keep_types_loads_same() {
 	need_root
 	need_rb
-	local p1=/sys/fs/bpf/bpfkit-test-dwarf-$$-a p2=/sys/fs/bpf/bpfkit-test-dwarf-$$-b sa sb
-	trap 'rm -rf "$p1" "$p2"' EXIT
+	local sa sb
+	# globals, not locals: the EXIT trap runs after this function has returned
+	P1=/sys/fs/bpf/bpfkit-test-dwarf-$$-a P2=/sys/fs/bpf/bpfkit-test-dwarf-$$-b
+	trap 'rm -rf "$P1" "$P2"' EXIT
 	bk strip "$RB" -o s.o --keep-types exec_event
 	expect_rc 0
-	bpftool prog loadall "$RB" "$p1" >/dev/null 2>&1 || skip "fixture does not load here"
-	bpftool prog loadall s.o "$p2" >/dev/null 2>&1 || fail "stripped object does not load"
-	sa=$(for p in "$p1"/*; do bpftool -j prog show pinned "$p" | jq -r '"\(.name) \(.tag) \(.bytes_xlated)"'; done)
-	sb=$(for p in "$p2"/*; do bpftool -j prog show pinned "$p" | jq -r '"\(.name) \(.tag) \(.bytes_xlated)"'; done)
+	bpftool prog loadall "$RB" "$P1" >/dev/null 2>&1 || skip "fixture does not load here"
+	bpftool prog loadall s.o "$P2" >/dev/null 2>&1 || fail "stripped object does not load"
+	sa=$(for p in "$P1"/*; do bpftool -j prog show pinned "$p" | jq -r '"\(.name) \(.tag) \(.bytes_xlated)"'; done)
+	sb=$(for p in "$P2"/*; do bpftool -j prog show pinned "$p" | jq -r '"\(.name) \(.tag) \(.bytes_xlated)"'; done)
+	rm -rf "$P1" "$P2"
 	[ -n "$sa" ] && [ "$sa" = "$sb" ] || fail "programs differ: '$sa' vs '$sb'"
 }
 
