@@ -18,8 +18,10 @@
 
 #include <bpf/btf.h>
 
+#include "bk_dwarf.h"
 #include "btf_view.h"
 #include "cli.h"
+#include "object.h"
 
 enum {
 	OPT_KERNEL = 0x100,
@@ -29,6 +31,7 @@ enum {
 	OPT_BASE,
 	OPT_KIND,
 	OPT_MATCH,
+	OPT_DWARF,
 };
 
 #define SOURCE_OPTIONS								\
@@ -37,17 +40,23 @@ enum {
 	"  --file BTF        a raw BTF file (or an object file)\n"		\
 	"  --kernel          the running kernel, " BK_BTF_KERNEL_PATH "\n"	\
 	"  --base-btf FILE   base of split BTF; a module under /sys/kernel/btf/\n" \
-	"                    defaults to the kernel's vmlinux\n"
+	"                    defaults to the kernel's vmlinux\n"					\
+	"  --dwarf           OBJ's .BTF plus the types only its DWARF (.debug_info)\n"	\
+	"                    has, read with libdw; .BTF ids are kept, DWARF-only\n"	\
+	"                    types follow them\n"
 
 #define SOURCE_LONGOPTS							\
 	{ "kernel", no_argument, NULL, OPT_KERNEL },			\
 	{ "file", required_argument, NULL, OPT_FILE },			\
-	{ "base-btf", required_argument, NULL, OPT_BASE }
+	{ "base-btf", required_argument, NULL, OPT_BASE },		\
+	{ "dwarf", no_argument, NULL, OPT_DWARF }
 
 struct source {
 	const char *path;	/* operand, --file or --kernel */
 	const char *base;	/* --base-btf */
 	int given;		/* how many sources were named */
+	bool dwarf;		/* --dwarf */
+	struct bk_object *obj;	/* owns the BTF viewed with --dwarf (or a DWARF fallback) */
 };
 
 /* Shared by the three verbs: returns 0, or -1 when the option is not a source option. */
@@ -65,6 +74,9 @@ static int source_opt(struct source *src, int c, const char *arg)
 	case OPT_BASE:
 		src->base = arg;
 		return 0;
+	case OPT_DWARF:
+		src->dwarf = true;
+		return 0;
 	default:
 		return -1;
 	}
@@ -74,6 +86,34 @@ static void source_operand(struct source *src, const char *path)
 {
 	src->path = path;
 	src->given++;
+}
+
+/* --dwarf: the object's BTF extended from its DWARF; the object owns it (source_close). */
+static int open_dwarf(struct cli_ctx *ctx, struct source *src, struct bk_btf *b)
+{
+	const struct bk_btf *view;
+	struct errmsg err = { 0 };
+	int ret;
+
+	if (src->base || !strcmp(src->path, BK_BTF_KERNEL_PATH))
+		return cli_usage_error(ctx, "--dwarf reads an object file's DWARF: give OBJ, without --kernel or --base-btf");
+	ret = cli_open_object(ctx, src->path, &src->obj);
+	if (ret)
+		return ret;
+	if (bk_object_dwarf_btf(src->obj, &view, &err))
+		return cli_errmsg(ctx, &err);
+	*b = *view;
+	return EXIT_OK;
+}
+
+static void source_close(struct source *src, struct bk_btf *b)
+{
+	if (src->obj)
+		bk_object_close(src->obj);	/* owns b's BTF */
+	else
+		bk_btf__close(b);
+	src->obj = NULL;
+	memset(b, 0, sizeof(*b));
 }
 
 /* Resolve the source (kernel when allowed and none given) and open it. */
@@ -89,6 +129,8 @@ static int open_source(struct cli_ctx *ctx, struct source *src, bool need, struc
 		src->path = BK_BTF_KERNEL_PATH;
 	/* only files are read: our checks word any damage, libbpf's warnings only with -d */
 	cli_libbpf_offline();
+	if (src->dwarf)
+		return open_dwarf(ctx, src, b);
 	if (bk_btf__open(b, src->path, src->base, &err))
 		return cli_errmsg(ctx, &err);
 	return EXIT_OK;
@@ -253,7 +295,7 @@ static int btf_dump(struct cli_ctx *ctx, int argc, char **argv)
 	if (!ret)
 		ret = dump_run(ctx, &b, src.path, fmt, types, ntypes);
 cleanup:
-	bk_btf__close(&b);
+	source_close(&src, &b);
 	free(types);
 	return ret;
 }
@@ -303,7 +345,7 @@ static int btf_list(struct cli_ctx *ctx, int argc, char **argv)
 
 	ret = open_source(ctx, &src, false, &b);
 	if (ret)
-		return ret;
+		goto cleanup;
 	if (bk_btf_list(&b, kind, glob, &v, &n, &err)) {
 		ret = cli_errmsg(ctx, &err);
 		goto cleanup;
@@ -316,12 +358,15 @@ static int btf_list(struct cli_ctx *ctx, int argc, char **argv)
 		out_str(ctx->out, "name", "NAME", v[i].name[0] ? v[i].name : "(anon)");
 		if (v[i].size >= 0)
 			out_u64(ctx->out, "size", "SIZE", v[i].size);
+		if (src.obj)
+			out_str(ctx->out, "source", "SOURCE",
+				v[i].id < src.obj->dwarf->nr_btf ? "btf" : "dwarf");
 		out_object_end(ctx->out);
 	}
 	out_list_end(ctx->out);
 cleanup:
 	free(v);
-	bk_btf__close(&b);
+	source_close(&src, &b);
 	return ret;
 }
 
@@ -436,7 +481,44 @@ static void show_json(struct cli_ctx *ctx, const struct bk_btf_layout *l)
 	out_object_end(o);
 }
 
-static int show_run(struct cli_ctx *ctx, struct bk_btf *b, const char *name, const char *path)
+/* NAME is not in .BTF: an object with DWARF may still have it (a ring-buffer record). 1 when
+ * *b now views the DWARF types, 0 when there is nothing to fall back to. */
+static int dwarf_fallback(struct cli_ctx *ctx, struct source *src, struct bk_btf *b,
+			  const char *name)
+{
+	const struct bk_btf *view;
+	struct errmsg err = { 0 };
+	struct bk_object *o;
+	int id;
+
+	if (src->dwarf || src->base || !src->path || !strncmp(src->path, "/sys/", 5))
+		return 0;
+	if (bk_object_open(src->path, &o, &err))
+		return 0;	/* a raw BTF file, not an object */
+	if (!bk_object_has_dwarf(o)) {
+		bk_object_close(o);
+		return 0;
+	}
+	/* damaged DWARF is worth saying: the user asked for a type it may hold */
+	id = bk_object_dwarf_btf(o, &view, &err);
+	if (!id)
+		id = bk_btf_find_composite(view, name, &err);
+	if (id <= 0) {
+		bk_object_close(o);
+		if (id < 0)
+			cli_errmsg(ctx, &err);
+		return id < 0 ? -1 : 0;
+	}
+	cli_info(ctx, "'%s' is not in %s's .BTF: shown from its DWARF (.debug_info)", name,
+		 src->path);
+	bk_btf__close(b);
+	*b = *view;
+	src->obj = o;
+	return 1;
+}
+
+static int show_run(struct cli_ctx *ctx, struct source *src, struct bk_btf *b, const char *name,
+		    const char *path)
 {
 	struct bk_btf_layout l;
 	struct errmsg err = { 0 };
@@ -447,6 +529,13 @@ static int show_run(struct cli_ctx *ctx, struct bk_btf *b, const char *name, con
 	id = bk_btf_find_composite(b, name, &err);
 	if (id < 0)
 		return cli_errmsg(ctx, &err);
+	if (!id) {
+		ret = dwarf_fallback(ctx, src, b, name);
+		if (ret < 0)
+			return EXIT_ERR;
+		if (ret)
+			id = bk_btf_find_composite(b, name, &err);
+	}
 	if (!id) {
 		ret = bk_btf_find(b, name, &ids, &n, &err);
 		if (ret)
@@ -492,8 +581,8 @@ static int btf_show(struct cli_ctx *ctx, int argc, char **argv)
 
 	ret = open_source(ctx, &src, false, &b);
 	if (!ret)
-		ret = show_run(ctx, &b, name, src.path);
-	bk_btf__close(&b);
+		ret = show_run(ctx, &src, &b, name, src.path);
+	source_close(&src, &b);
 	return ret;
 }
 
@@ -502,7 +591,7 @@ static int btf_show(struct cli_ctx *ctx, int argc, char **argv)
 static const struct cli_command btf_verbs[] = {
 	{ "dump", btf_dump, NULL, "print BTF types: bpftool raw text, JSON or a C header",
 	  "Usage: bpfkit btf dump (OBJ | --file BTF | --kernel) [--format c|raw|json]\n"
-	  "                       [--type NAME]... [--base-btf FILE]\n"
+	  "                       [--type NAME]... [--base-btf FILE] [--dwarf]\n"
 	  "\n"
 	  "Prints every type as bpftool does: raw text (default; 'bpftool btf dump file X'),\n"
 	  "JSON (--format json or --json; 'bpftool -j btf dump file X', streamed), or a\n"
@@ -514,7 +603,7 @@ static const struct cli_command btf_verbs[] = {
 	  SOURCE_OPTIONS, 0 },
 	{ "list", btf_list, NULL, "list BTF types: id, kind, name, size",
 	  "Usage: bpfkit btf list [OBJ | --file BTF | --kernel] [--kind KIND] [--match GLOB]\n"
-	  "                       [--base-btf FILE]\n"
+	  "                       [--base-btf FILE] [--dwarf]\n"
 	  "\n"
 	  "Lists the types of the source: ID, KIND, NAME and SIZE (where a size exists).\n"
 	  "\n"
@@ -524,11 +613,12 @@ static const struct cli_command btf_verbs[] = {
 	  "  --match GLOB      names matching a shell pattern ('sk_buff*')\n"
 	  SOURCE_OPTIONS, 0 },
 	{ "show", btf_show, NULL, "layout of a struct or union, like pahole",
-	  "Usage: bpfkit btf show NAME [OBJ | --file BTF | --kernel] [--base-btf FILE]\n"
+	  "Usage: bpfkit btf show NAME [OBJ | --file BTF | --kernel] [--base-btf FILE] [--dwarf]\n"
 	  "\n"
 	  "Shows a struct or union member by member: offset and size (bit offset and width\n"
 	  "of bitfields), holes, padding, total size and cachelines. NAME may be 'foo',\n"
-	  "'struct foo', 'union foo' or a typedef of one.\n"
+	  "'struct foo', 'union foo' or a typedef of one. When NAME is not in OBJ's .BTF but\n"
+	  "in its DWARF, it is shown from there (a note on stderr says so).\n"
 	  "\n"
 	  SOURCE_OPTIONS, 0 },
 	{ 0 }

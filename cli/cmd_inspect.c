@@ -6,6 +6,7 @@
 
 #include <gelf.h>
 
+#include "bk_dwarf.h"
 #include "cli.h"
 #include "elfread.h"
 #include "inspect_views.h"
@@ -27,6 +28,7 @@ enum {
 	V_LINES = 1 << 4, V_CORE = 1 << 5, V_DISASM = 1 << 6, V_GLOBALS = 1 << 7,
 	V_BTF = 1 << 8,
 	V_ALL = (1 << 9) - 1,
+	V_TYPES = 1 << 9,	/* not in --all: it reads DWARF, which the gate does not check */
 };
 
 struct inspect_opts {
@@ -236,6 +238,45 @@ static void show_btf(struct cli_ctx *ctx, const struct bk_elf *e, const struct b
 	out_object_end(ctx->out);
 }
 
+/* Types by source: .BTF, and what DWARF adds (inspect/dwarf.c). */
+static int show_types(struct cli_ctx *ctx, struct bk_object *o)
+{
+	const struct bk_dwarf *d = NULL;
+	const struct btf *btf = bk_object_btf(o);
+	struct errmsg err = { 0 };
+	__u32 n;
+
+	if (bk_object_has_dwarf(o) && bk_object_dwarf(o, &d, &err))
+		return cli_errmsg(ctx, &err);
+	out_object_begin(ctx->out, "types", "Types");
+	out_u64(ctx->out, "btf", ".BTF types", btf ? btf__type_cnt(btf) - 1 : 0);
+	out_bool(ctx->out, "dwarf", "DWARF", d != NULL);
+	if (d) {
+		n = btf__type_cnt(d->btf.btf);
+		out_u64(ctx->out, "dwarf_units", "DWARF units", d->nr_units);
+		out_u64(ctx->out, "dwarf_types", "DWARF types", d->nr_dies);
+		out_u64(ctx->out, "dwarf_in_btf", "of which in .BTF", d->nr_matched);
+		out_u64(ctx->out, "dwarf_only", "DWARF-only types", n - d->nr_btf);
+		out_list_begin(ctx->out, "dwarf_only_named", "DWARF-only named");
+		for (__u32 id = d->nr_btf; id < n; id++) {
+			const struct btf_type *t = btf__type_by_id(d->btf.btf, id);
+			const char *name = btf__name_by_offset(d->btf.btf, t->name_off);
+			const char *kw = btf_is_composite(t) ? (btf_is_union(t) ? "union " : "struct ") :
+					 btf_is_any_enum(t) ? "enum " : btf_is_typedef(t) ? "typedef " :
+					 NULL;
+			char buf[512];
+
+			if (!kw || !name || !name[0])
+				continue;
+			snprintf(buf, sizeof(buf), "%s%s", kw, name);
+			out_str(ctx->out, NULL, NULL, buf);
+		}
+		out_list_end(ctx->out);
+	}
+	out_object_end(ctx->out);
+	return EXIT_OK;
+}
+
 /* A packaged object carries a manifest (bpfkit package): show it as it is. */
 static int show_manifest(struct cli_ctx *ctx, const struct bk_object *o)
 {
@@ -300,6 +341,8 @@ static int show(struct cli_ctx *ctx, struct bk_object *o, const struct inspect_o
 		ret = show_globals(ctx, e, btf);
 	if (v & V_BTF)
 		show_btf(ctx, e, btf);
+	if (!ret && (v & V_TYPES))
+		ret = show_types(ctx, o);
 	if (v & V_SECTIONS)
 		show_sections(ctx, e);
 	if (v & V_SYMBOLS)
@@ -320,7 +363,7 @@ static int show(struct cli_ctx *ctx, struct bk_object *o, const struct inspect_o
 
 int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
-	enum { O_TARGET = 0x200, O_KERNEL, O_PROGRAM };
+	enum { O_TARGET = 0x200, O_KERNEL, O_PROGRAM, O_TYPES };
 	static const struct option longopts[] = {
 		{ "sections", no_argument, NULL, 'S' },
 		{ "symbols", no_argument, NULL, 's' },
@@ -331,6 +374,7 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		{ "disasm", no_argument, NULL, 'D' },
 		{ "globals", no_argument, NULL, 'g' },
 		{ "btf", no_argument, NULL, 'b' },
+		{ "types", no_argument, NULL, O_TYPES },
 		{ "all", no_argument, NULL, 'a' },
 		{ "program", required_argument, NULL, O_PROGRAM },
 		{ "target-btf", required_argument, NULL, O_TARGET },
@@ -353,6 +397,7 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		case 'g': o.views |= V_GLOBALS; break;
 		case 'b': o.views |= V_BTF; break;
 		case 'a': o.views = V_ALL; break;
+		case O_TYPES: o.views |= V_TYPES; break;
 		case O_PROGRAM: o.program = optarg; break;
 		case O_TARGET: o.target_btf = optarg; break;
 		case O_KERNEL: o.kernel = true; break;
@@ -382,7 +427,7 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_command cmd_inspect_def = {
 	"inspect", cmd_inspect, NULL, "show what is in a BPF object file",
 	"Usage: bpfkit inspect OBJ [--sections] [--symbols] [--programs] [--maps] [--globals]\n"
-	"                          [--btf] [--lines]\n"
+	"                          [--btf] [--types] [--lines]\n"
 	"                          [--core [--target-btf FILE | --kernel]]\n"
 	"                          [--disasm [--program NAME]] [--all]\n"
 	"\n"
@@ -400,6 +445,8 @@ const struct cli_command cmd_inspect_def = {
 	"                     pinning, inner map\n"
 	"  -g, --globals      .data/.bss/.rodata/.kconfig variables: type, offset, size\n"
 	"  -b, --btf          BTF statistics: type counts by kind, type and string bytes\n"
+	"  --types            types by source: .BTF, DWARF (.debug_info, read with libdw),\n"
+	"                     how many only DWARF has and their names (not in --all)\n"
 	"  -l, --lines        .BTF.ext func_info and line_info\n"
 	"  -c, --core         CO-RE relocations; with --target-btf FILE or --kernel, the\n"
 	"                     value libbpf would patch in, or why it cannot resolve\n"

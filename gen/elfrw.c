@@ -219,6 +219,9 @@ struct rewrite_state {
 	struct strtab shstr, symstr;	/* symstr unused when it is shstr */
 	bool strip;
 	void **bufs;		/* per old section: rewritten data we own */
+	size_t btf_idx;		/* old index of .BTF when its data is replaced, else 0 */
+	const void *btf_data;
+	size_t btf_size;
 };
 
 static void rewrite_free(struct rewrite_state *s)
@@ -386,6 +389,9 @@ static void out_data(const struct rewrite_state *s, size_t i, const GElf_Shdr *s
 		od->d_buf = s->syms;
 		od->d_size = s->nsyms_new * sizeof(Elf64_Sym);
 		od->d_align = 8;
+	} else if (s->btf_idx && i == s->btf_idx) {
+		od->d_buf = (void *)s->btf_data;
+		od->d_size = s->btf_size;
 	} else {
 		od->d_buf = s->bufs[i] ? s->bufs[i] : (void *)sec->data;
 		od->d_size = sec->data ? sec->size : 0;
@@ -415,6 +421,8 @@ static GElf_Shdr out_shdr(const struct rewrite_state *s, size_t i)
 			sh.sh_info = sh.sh_info < e->nr_sections && s->newidx[sh.sh_info] > 0 ?
 				     s->newidx[sh.sh_info] : 0;
 	}
+	if (s->btf_idx && i == s->btf_idx)
+		sh.sh_size = s->btf_size;
 	if (i == e->shstrndx)
 		sh.sh_size = s->shstr.len;
 	else if (s->symtab && i == s->sym_strtab && s->sym_strtab != e->shstrndx)
@@ -530,6 +538,18 @@ int gen_elf_rewrite(const struct bk_object *in, const struct gen_rewrite *rw,
 	ret = plan_sections(&s, rw, err);
 	if (ret)
 		goto cleanup;
+	if (rw->btf_data) {
+		/* appended types only: .rel.BTF and .BTF.ext offsets and ids stay valid */
+		for (size_t i = 1; i < n; i++)
+			if (!strcmp(in->elf->sections[i].name, ".BTF") && s.newidx[i] > 0)
+				s.btf_idx = i;
+		if (!s.btf_idx) {
+			ret = errmsg_set(err, -EINVAL, "no .BTF section to replace");
+			goto cleanup;
+		}
+		s.btf_data = rw->btf_data;
+		s.btf_size = rw->btf_size;
+	}
 	symnames = s.symtab && s.sym_strtab == in->elf->shstrndx ? &s.shstr : &s.symstr;
 	ret = plan_symbols(&s, symnames, err);
 	if (!ret)
@@ -554,7 +574,13 @@ cleanup:
 
 int gen_strip(const struct bk_object *in, const char *out, size_t *after, struct errmsg *err)
 {
-	struct gen_rewrite rw = { .strip = true };
+	return gen_strip_btf(in, out, NULL, 0, after, err);
+}
+
+int gen_strip_btf(const struct bk_object *in, const char *out, const void *btf_data,
+		  size_t btf_size, size_t *after, struct errmsg *err)
+{
+	struct gen_rewrite rw = { .strip = true, .btf_data = btf_data, .btf_size = btf_size };
 	char why[sizeof(err->msg)], real[4096];
 	mode_t mode = 0644;
 	struct stat st;

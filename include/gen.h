@@ -178,6 +178,8 @@ struct gen_rewrite {
 	const void *add_data;		/* append one section (manifest) when add_name != NULL */
 	size_t add_size;
 	const char *add_name;
+	const void *btf_data;		/* replaces .BTF when set (strip --keep-types) */
+	size_t btf_size;
 };
 /* Rewrite in as asked into out_path atomically. */
 int gen_elf_rewrite(const struct bk_object *in, const struct gen_rewrite *rw,
@@ -185,6 +187,9 @@ int gen_elf_rewrite(const struct bk_object *in, const struct gen_rewrite *rw,
 /* strip in to out (which may be in's own path: its mode and symlink are kept); *after is
  * the size written. */
 int gen_strip(const struct bk_object *in, const char *out, size_t *after, struct errmsg *err);
+/* The same with .BTF replaced by btf_data (the object's .BTF with types appended). */
+int gen_strip_btf(const struct bk_object *in, const char *out, const void *btf_data,
+		  size_t btf_size, size_t *after, struct errmsg *err);
 
 /* SHA-256 of the loadable content (gen/package.c has the exact, persisted definition). */
 int gen_content_hash(const struct bk_object *o, char hex[65], struct errmsg *err);

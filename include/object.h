@@ -23,6 +23,7 @@
 #include "objinfo.h"
 
 struct bpf_object;
+struct bk_dwarf;
 
 /* libbpf's limit on object and map names (BPF_OBJ_NAME_LEN), NUL included. */
 #define BK_OBJ_NAME_LEN 16
@@ -38,6 +39,7 @@ struct bk_object {
 	struct bk_code code_model;	/* instructions, relocations, lines, functions */
 	bool code_done;
 	struct bpf_object *bpf;		/* opened from the same bytes, on first use */
+	struct bk_dwarf *dwarf;		/* .BTF plus the DWARF-only types, on first use */
 	char **defects;			/* damage the gate read past (inspect/defects.c) */
 	size_t nr_defects, nr_defects_found;
 	int lint_err;

@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bk_dwarf.h"
 #include "gen.h"
 #include "object.h"
 
@@ -173,6 +174,9 @@ void bk_object_close(struct bk_object *o)
 	if (!o)
 		return;
 	bpf_object__close(o->bpf);
+	if (o->dwarf)
+		bk_dwarf_free(o->dwarf);
+	free(o->dwarf);
 	bk_code_free(&o->code_model);
 	if (o->info_done)
 		bk_objinfo_free(&o->info);
