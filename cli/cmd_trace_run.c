@@ -93,10 +93,11 @@ static void say_plan(struct cli_ctx *ctx, const struct trace_run_plan *plan)
 	if (ctx->quiet)
 		return;
 	for (size_t i = 0; i < plan->nr_maps; i++)
-		fprintf(stderr, "bpfkit: trace run: %s '%s': records are %s (%u bytes, %s)\n",
+		fprintf(stderr, "bpfkit: trace run: %s '%s': records are %s (%u bytes, %s%s)\n",
 			plan->maps[i].perf ? "perf buffer" : "ring buffer", plan->maps[i].name,
 			plan->maps[i].type_name, plan->maps[i].size,
-			trace_run_source_str(plan->maps[i].source));
+			trace_run_source_str(plan->maps[i].source),
+			plan->maps[i].from_dwarf ? ", from DWARF" : "");
 }
 
 static int run(struct cli_ctx *ctx, const char *spec, const struct trace_run_opts *opts,
@@ -167,10 +168,12 @@ const struct cli_command trace_run_verb = {
 	"record with --json (strings quoted, arrays as lists, nested structs as objects).\n"
 	"With several maps each record says its map (text: 'MAP: ', JSON: \"_map\").\n"
 	"The record type of a map is, in this order: the value type its definition declares\n"
-	"(__type(value, T)), the struct named by --type, or the one struct in the BTF whose\n"
-	"size the code passes as a constant to bpf_ringbuf_reserve, bpf_ringbuf_output or\n"
+	"(__type(value, T)), the struct named by --type, or the one struct whose size the\n"
+	"code passes as a constant to bpf_ringbuf_reserve, bpf_ringbuf_output or\n"
 	"bpf_perf_event_output with that map; which one was chosen, and why, is said on\n"
-	"stderr. Keep the struct in BTF (e.g. 'const struct event *unused_event;').\n"
+	"stderr. Types are searched in .BTF and, when OBJ was built with -g, in its DWARF\n"
+	"(a record struct clang left out of .BTF is there). Without -g, keep the struct in\n"
+	"BTF (e.g. 'const struct event *unused_event;').\n"
 	"A record shorter than its type shows the fields it holds (\"_short\": its size).\n"
 	"\n"
 	"Options:\n"

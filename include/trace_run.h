@@ -3,7 +3,8 @@
  * `bpfkit trace run OBJ` (kern/trace_run.c): any object's ring buffer and perf buffer
  * records, decoded through the object's BTF. trace_run_plan() picks the maps and the record
  * type of each (from the map's declaration, --type, or the size the code passes to
- * bpf_ringbuf_reserve/_output or bpf_perf_event_output); trace_run() loads, attaches by
+ * bpf_ringbuf_reserve/_output or bpf_perf_event_output, searching .BTF and, when the object
+ * was built with -g, the types only its DWARF has); trace_run() loads, attaches by
  * section, and streams the records as text or JSON Lines until the limits.
  */
 #ifndef BPFKIT_TRACE_RUN_H
@@ -18,6 +19,7 @@
 
 struct bk_object;
 struct bpf_object;
+struct btf;
 
 struct trace_run_opts {
 	const char *const *programs;	/* --program: only these load and attach; NULL: all */
@@ -31,7 +33,8 @@ enum trace_run_source { TR_DECLARED, TR_OPTION, TR_CODE };
 struct trace_run_map {
 	char *name;
 	bool perf;			/* BPF_MAP_TYPE_PERF_EVENT_ARRAY, else RINGBUF */
-	uint32_t type_id;		/* the record type in the object's BTF */
+	uint32_t type_id;		/* the record type in plan->btf */
+	bool from_dwarf;		/* only the object's DWARF has it, not .BTF */
 	char *type_name;		/* "struct event" */
 	uint32_t size;			/* its size */
 	enum trace_run_source source;
@@ -41,6 +44,7 @@ struct trace_run_map {
 struct trace_run_plan {
 	struct trace_run_map *maps;
 	size_t nr_maps;
+	const struct btf *btf;		/* the types: .BTF, or .BTF + DWARF (owned by the object) */
 	size_t attached, skipped;	/* programs, filled by trace_run() */
 	char **skipped_names;		/* programs without a section libbpf attaches by */
 };

@@ -15,6 +15,8 @@
 
 #include "jsonw.h"
 #include "kern.h"
+#include "bk_dwarf.h"
+#include "btf_view.h"
 #include "object.h"
 #include "trace_run.h"
 
@@ -190,7 +192,7 @@ static int struct_of_size(const struct btf *btf, const char *map, uint32_t size,
 		return 0;
 	}
 	if (!count)
-		return errmsg_set(err, -ENOENT, "map '%s': the code sends %u-byte records, but no struct in the object's BTF has that size: give the record type with --type STRUCT",
+		return errmsg_set(err, -ENOENT, "map '%s': the code sends %u-byte records, but no struct in the object's BTF or DWARF has that size: build it with -g (or keep the struct in BTF) or give it with --type STRUCT",
 				  map, size);
 	return errmsg_set(err, -EINVAL, "map '%s': %u structs of %u bytes (%s%s) could be its records: choose with --type STRUCT",
 			  map, count, size, names, count > 4 ? ", ..." : "");
@@ -211,7 +213,7 @@ static int pick_type(struct bk_object *o, const struct btf *btf, const struct tr
 		if (id <= 0)
 			id = btf__find_by_name_kind(btf, opts->type, BTF_KIND_UNION);
 		if (id <= 0)
-			return errmsg_set(err, -ENOENT, "--type: no struct '%s' in the object's BTF (see 'bpfkit btf list %s --kind struct')",
+			return errmsg_set(err, -ENOENT, "--type: no struct '%s' in the object's BTF or DWARF (see 'bpfkit btf list %s --kind struct --dwarf')",
 					  opts->type, o->name);
 		m->type_id = (uint32_t)id;
 		m->source = TR_OPTION;
@@ -242,15 +244,33 @@ static int pick_type(struct bk_object *o, const struct btf *btf, const struct tr
 	return m->type_name ? 0 : errmsg_set(err, -ENOMEM, "out of memory");
 }
 
+/*
+ * Where record types are searched: the object's DWARF types as BTF when it was built with -g
+ * (.BTF's ids unchanged, the DWARF-only types after them: a record struct the code never
+ * names as a map value or global is only there), else .BTF. Unreadable DWARF is not an
+ * error here: the records may well be in .BTF, and 'btf show --dwarf' reports the cause.
+ */
+static const struct btf *record_types(struct bk_object *o)
+{
+	const struct bk_btf *dwarf;
+	struct errmsg ignored = { 0 };
+
+	if (bk_object_has_dwarf(o) && !bk_object_dwarf_btf(o, &dwarf, &ignored))
+		return dwarf->btf;
+	return bk_object_btf(o);
+}
+
 int trace_run_plan(struct bk_object *o, struct bpf_object *obj, const struct trace_run_opts *opts,
 		   struct trace_run_plan *plan, struct errmsg *err)
 {
-	const struct btf *btf = bk_object_btf(o);
+	const struct btf *btf = record_types(o);
+	uint32_t nr_btf = bk_object_btf(o) ? btf__type_cnt(bk_object_btf(o)) : 1;
 	struct bpf_map *m;
 	size_t cap = 0;
 	int ret = 0;
 
 	memset(plan, 0, sizeof(*plan));
+	plan->btf = btf;
 	bpf_object__for_each_map(m, obj)
 		cap++;
 	plan->maps = calloc(cap ? cap : 1, sizeof(*plan->maps));
@@ -275,6 +295,7 @@ int trace_run_plan(struct bk_object *o, struct bpf_object *obj, const struct tra
 		ret = pick_type(o, btf, opts, tm, err);
 		if (ret)
 			return ret;
+		tm->from_dwarf = tm->type_id >= nr_btf;
 	}
 	if (!plan->nr_maps)
 		return errmsg_set(err, -ENOENT, opts->map ? "no ring buffer or perf buffer map '%s' in %s"
@@ -431,6 +452,29 @@ static void members(struct sbuf *b, const struct btf *btf, const struct btf_type
 	}
 }
 
+/* An enum's name for v (v holds t->size bytes), else the number, signed if the enum is. */
+static void put_enum(struct sbuf *b, const struct btf *btf, const struct btf_type *t, uint64_t v)
+{
+	unsigned int bits = t->size >= 8 ? 64 : t->size * 8;
+	uint64_t mask = bits == 64 ? ~0ULL : (1ULL << bits) - 1;
+
+	for (int i = 0; i < btf_vlen(t); i++) {
+		/* enum values are s32/u32: sign-extended, then cut to the enum's size */
+		uint64_t ev = btf_is_enum64(t) ? btf_enum64_value(&btf_enum64(t)[i])
+					       : (uint64_t)(int64_t)btf_enum(t)[i].val;
+		uint32_t name = btf_is_enum64(t) ? btf_enum64(t)[i].name_off : btf_enum(t)[i].name_off;
+
+		if ((ev & mask) == v) {
+			sb_qstr(b, btf__name_by_offset(btf, name), 256);
+			return;
+		}
+	}
+	if (!btf_kflag(t))
+		sb_fmt(b, "%" PRIu64, v);
+	else
+		sb_fmt(b, "%" PRId64, (int64_t)(bits < 64 && (v >> (bits - 1)) & 1 ? v | ~mask : v));
+}
+
 static void value(struct sbuf *b, const struct btf *btf, uint32_t id, const uint8_t *p,
 		  size_t avail, bool json, int depth)
 {
@@ -446,16 +490,8 @@ static void value(struct sbuf *b, const struct btf *btf, uint32_t id, const uint
 	}
 	if (btf_is_int(t)) {
 		put_int(b, t, read_uint(p, t->size), t->size >= 8 ? 64 : t->size * 8);
-	} else if (btf_is_enum(t)) {
-		uint64_t v = read_uint(p, t->size);
-		const struct btf_enum *e = btf_enum(t);
-
-		for (int i = 0; i < btf_vlen(t); i++)
-			if ((uint32_t)e[i].val == (uint32_t)v) {
-				sb_qstr(b, btf__name_by_offset(btf, e[i].name_off), 256);
-				return;
-			}
-		sb_fmt(b, "%" PRIu64, v);
+	} else if (btf_is_any_enum(t)) {
+		put_enum(b, btf, t, read_uint(p, t->size));
 	} else if (btf_is_ptr(t)) {
 		uint64_t v = read_uint(p, (uint32_t)sz);
 
@@ -715,7 +751,7 @@ int trace_run(struct bpf_object *obj, const struct trace_run_opts *opts,
 		struct bpf_map *m = bpf_object__find_map_by_name(obj, plan->maps[i].name);
 		int fd = m ? bpf_map__fd(m) : -ENOENT;
 
-		*r = (struct reader){ .c = c, .sink = sink, .btf = bpf_object__btf(obj), .res = res,
+		*r = (struct reader){ .c = c, .sink = sink, .btf = plan->btf, .res = res,
 				      .map = &plan->maps[i], .prefix = plan->nr_maps > 1 };
 		if (fd < 0)
 			ret = -ENOENT;

@@ -94,3 +94,38 @@ test_errors() {
 	bk trace run
 	expect_rc 2
 }
+
+# struct exec_event is only in ringbuf_dwarf.bpf.o's DWARF: found by the size the code
+# reserves, then decoded field by field (bitfields, enums of 1/2/4/8 bytes and both signs,
+# anonymous union, 2-D array) from the DWARF types.
+test_record_type_from_dwarf() {
+	need_root
+	local obj="$FIXTURES/ringbuf_dwarf.bpf.o" pid
+	"$BPFKIT" btf list "$obj" --kind struct --match exec_event | grep -q exec_event &&
+		fail "fixture: exec_event is in .BTF, the test needs it DWARF-only"
+	(sleep 0.5; bash -c 'echo $$ > "$1"; exec /bin/true' bkdwarf "$TMPD/pid") &
+	local m=$!
+	bk trace run "$obj" --json --count 50 --duration 10
+	wait "$m"
+	expect_rc 0
+	[[ $err == *"ring buffer 'events': records are struct exec_event (216 bytes, the size the code sends, from DWARF)"* ]] ||
+		fail "choice not said: $err"
+	pid=$(cat "$TMPD/pid")
+	out=$(printf '%s\n' "$out" | jq -c "select(.tgid == $pid)" | head -1)
+	[ -n "$out" ] || fail "no record of pid $pid"
+	jq_is .pid "$pid"
+	jq_is .is_thread 0
+	jq_is .kind EV_EXEC
+	jq_is .prio PRIO_LOW
+	jq_is .flags EVF_BIG
+	jq_is .wide WIDE_TOP
+	jq_is '.matrix | map(join(",")) | join(";")' "0,0,0;0,0,7"
+	jq_is '._anon | keys | join(",")' "_anon,duration_ns"
+	jq_is 'keys_unsorted | join(" ")' "tgid pid is_thread exit_code cpu kind prio flags wide _anon stamp opaque matrix comm filename"
+	# stripped of DWARF, the record type is nowhere: said, with the fix
+	"$BPFKIT" strip -q "$obj" -o "$TMPD/stripped.o" || fail "strip"
+	bk trace run "$TMPD/stripped.o" --duration 1
+	expect_rc 1
+	[[ $err == *"216-byte records, but no struct in the object's BTF or DWARF has that size: build it with -g"* ]] ||
+		fail "stripped: $err"
+}
