@@ -84,7 +84,7 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all clean install uninstall test test-build demo bench fuzz vmlinux deps check-deps docs
+.PHONY: FORCE all clean install uninstall test test-build demo bench fuzz vmlinux deps check-deps docs
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -142,6 +142,12 @@ $(OUTPUT)/obj/%.o: %.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# `bpfkit version` names the commit it was built from: rebuild it when HEAD moves.
+$(OUTPUT)/git-rev: FORCE | $(OUTPUT)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = "$(GIT_REV)" ] || echo "$(GIT_REV)" > $@
+$(OUTPUT)/obj/cli/cmd_version.o: $(OUTPUT)/git-rev
+FORCE:
 
 # Generated skeleton headers must exist before anything that may include them compiles.
 $(BIN_OBJS): | $(SKELS)

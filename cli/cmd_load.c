@@ -289,6 +289,8 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 			ret = cli_errmsg(ctx, &err);
 		goto out;
 	}
+	if (ctx->quiet)
+		out_quiet(ctx->out);
 	render_loaded(ctx, &r);
 	if (a.attach) {
 		ret = load_attach(ctx, r.obj, r.pin_dir, &la);
@@ -326,7 +328,8 @@ const struct cli_command cmd_load_def = {
 	"\n"
 	"Loads every program of OBJ (or only those named with --program) and its maps. Without\n"
 	"--pin nothing keeps them: they go away when bpfkit exits, and load says so; it still\n"
-	"prints what was loaded (name, type, id, tag), which is how to test that an object loads.\n"
+	"prints what was loaded (name, type, id, tag), which is how to test that an object loads\n"
+	"(-q: only the exit code says it).\n"
 	"With --pin, programs go to DIR/progs/NAME and maps to DIR/maps/NAME (default DIR:\n"
 	"/sys/fs/bpf/<object name>; '.' in names becomes '_'); maps the object marks\n"
 	"LIBBPF_PIN_BY_NAME go where libbpf puts them (/sys/fs/bpf/NAME), shared with any object\n"

@@ -20,9 +20,11 @@ int cmd_unload(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
 	if (kern_unload(argv[optind], &r, &err))
 		return cli_errmsg(ctx, &err);
-	cli_render_removals(ctx, &r, false);
 	for (size_t i = 0; i < r.nr; i++)
 		kept += r.items[i].kept;
+	if (ctx->quiet && !kept)
+		out_quiet(ctx->out);	/* kept items stay visible: the warning points at them */
+	cli_render_removals(ctx, &r, false);
 	if (!r.nr)
 		cli_info(ctx, "nothing to do: no manifest for %s (already unloaded?)", argv[optind]);
 	else if (kept)

@@ -34,7 +34,8 @@ struct out {
 	size_t nr_labels;
 	bool overflow;		/* nesting deeper than MAX_DEPTH: a bug, reported at finish */
 	int write_err;		/* first write error: sticky, later flushes report the same */
-	bool failed;		/* out_set_error(): the document is the error, nothing else */
+	bool failed;
+	bool quiet;		/* out_quiet(): text is not printed */		/* out_set_error(): the document is the error, nothing else */
 };
 
 struct out *out_new(FILE *f, bool json, bool pretty)
@@ -66,6 +67,11 @@ void out_set_mode(struct out *o, bool json, bool pretty)
 {
 	o->json = json || pretty;
 	o->pretty = pretty;
+}
+
+void out_quiet(struct out *o)
+{
+	o->quiet = true;
 }
 
 bool out_json(const struct out *o)
@@ -312,7 +318,12 @@ static char *scalar_text(const cJSON *v)
 	if (cJSON_IsNumber(v)) {
 		char buf[32];
 
-		snprintf(buf, sizeof(buf), "%g", v->valuedouble);
+		/* integers exactly (cJSON keeps doubles: %g would print 4194304 as 4.1943e+06) */
+		if (v->valuedouble > -9e15 && v->valuedouble < 9e15 &&
+		    v->valuedouble == (double)(long long)v->valuedouble)
+			snprintf(buf, sizeof(buf), "%lld", (long long)v->valuedouble);
+		else
+			snprintf(buf, sizeof(buf), "%.17g", v->valuedouble);
 		return strdup(buf);
 	}
 	if (cJSON_IsArray(v)) {
@@ -552,7 +563,7 @@ int out_finish(struct out *o)
 		fputs(s, o->f);
 		fputc('\n', o->f);
 		free(s);
-	} else if (!o->json && !o->failed) {
+	} else if (!o->json && !o->failed && !o->quiet) {
 		render_text(o);	/* in text mode the error went to stderr alone */
 		if (o->overflow)	/* a table could not be laid out */
 			return -ENOMEM;

@@ -29,6 +29,8 @@ struct out;
 struct out *out_new(FILE *f, bool json, bool pretty);
 void out_free(struct out *o);
 bool out_json(const struct out *o);
+/* -q on a command whose output is a summary of what it did: text prints nothing, JSON stays. */
+void out_quiet(struct out *o);
 /* -j/-p seen after the command name: switch rendering before anything is printed. */
 void out_set_mode(struct out *o, bool json, bool pretty);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -92,6 +93,12 @@ static int open_pinned(const char *path, enum kern_kind want, const char *what, 
 	if (*fd < 0) {
 		int e = -errno;
 
+		struct stat st;
+
+		/* bpffs answers EACCES for a directory too: say that, not "run as root" */
+		if (!stat(path, &st) && S_ISDIR(st.st_mode))
+			return errmsg_set(err, -EISDIR, "%s is a directory: give the path of a pinned %s (see 'ls %s')",
+					  path, kinds[want], path);
 		if (e == -EPERM || e == -EACCES)
 			return errmsg_set(err, e, "%s: %s: run it as root (or with CAP_BPF)", path,
 					  strerror(-e));

@@ -23,3 +23,15 @@ test_docs_check_catches_a_drift() {
 	grep -q "Usage: bpfkit version" r.md || fail "the sample was not rewritten: $(cat r.md)"
 	python3 "$root/scripts/docs.py" "$BPFKIT" --check r.md >/dev/null || fail "a fresh sample fails the check"
 }
+
+# The man page's sample output (the error line under "Errors are one line") is what the
+# binary prints for it.
+test_man_page_error_sample_matches() {
+	local root want
+	root=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)
+	want=$(awk '/^Errors are one line/ { f = 1 } f && /^\.EX/ { getline; print; exit }' "$root/doc/bpfkit.8")
+	[[ $want == "bpfkit: inspect: prog.bpf.o: "* ]] || fail "sample not found in the man page: '$want'"
+	bk inspect prog.bpf.o	# the test runs in an empty directory
+	expect_rc 1
+	[ "$err" = "$want" ] || fail "man page says '$want', the binary '$err'"
+}

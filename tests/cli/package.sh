@@ -123,3 +123,14 @@ test_package_usage() {
 	[ -e y.o ] && fail "output written"
 	return 0
 }
+
+# -q: only the exit code; package show's text keeps integers exact (no 4.2e+06).
+test_package_quiet_and_show_text() {
+	bk package @openat -q -o q.pkg.o
+	expect_rc 0
+	[ -z "$out$err" ] || fail "-q printed: '$out' '$err'"
+	bk package show q.pkg.o
+	expect_rc 0
+	printf '%s\n' "$out" | grep -Eq '^  events +ringbuf +0 +0 +4194304 +false$' ||
+		fail "events row: $(printf '%s\n' "$out" | grep events)"
+}

@@ -323,3 +323,11 @@ PY
 	bk stats show -j
 	jq_is "[.held_by[] | select(.pid == $holder)] | length" 0
 }
+
+# A bpffs directory given where a pinned program is wanted: said as such, not "run as root".
+test_show_pinned_directory() {
+	need_root
+	bk prog show pinned /sys/fs/bpf
+	expect_rc 1
+	[[ $err == *"/sys/fs/bpf is a directory: give the path of a pinned program"* ]] || fail "$err"
+}
