@@ -17,6 +17,7 @@
 
 #include "bpfkit/xdp.h"
 #include "kload.h"
+#include "kmetrics.h"
 #include "linebuf.h"
 #include "tracer.h"
 #include "xdp.skel.h"
@@ -252,25 +253,19 @@ static void emit_source(const struct trace_sink *sink, const char *clock, bool f
 	sink->line(sink->ctx, lb_end(&l));
 }
 
-/* --summary: every source seen since start, packets and bytes summed over CPUs. */
-static int tick(struct bpf_object *obj, void *priv, const struct trace_common *c,
-		const struct trace_sink *sink, bool final, struct errmsg *err)
+/* Every source seen since start, packets and bytes summed over CPUs, most packets first;
+ * *out is the caller's to free. */
+static int read_sources(struct bpf_object *obj, struct src_row **out, size_t *n,
+			struct errmsg *err)
 {
-	struct xdp_priv *p = priv;
 	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "sources"));
 	int ncpu = libbpf_num_possible_cpus();
-	struct xdp_count *vals = NULL;
+	struct xdp_count *vals = ncpu > 0 ? calloc(ncpu, sizeof(*vals)) : NULL;
 	struct src_row *rows = NULL;
 	struct xdp_src key, next, *prev = NULL;
-	size_t n = 0, cap = 0;
-	char clock[16];
-	time_t now = time(NULL);
-	struct tm tm;
-	int ret = 0;
+	size_t cap = 0;
 
-	if (!p->summary)
-		return 0;
-	vals = ncpu > 0 ? calloc(ncpu, sizeof(*vals)) : NULL;
+	*n = 0;
 	if (!vals)
 		return errmsg_set(err, -ENOMEM, "out of memory");
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
@@ -278,24 +273,47 @@ static int tick(struct bpf_object *obj, void *priv, const struct trace_common *c
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;	/* gone meanwhile */
-		if (n == cap) {
+		if (*n == cap) {
 			struct src_row *r = realloc(rows, (cap = cap ? 2 * cap : 64) * sizeof(*rows));
 
 			if (!r) {
-				ret = errmsg_set(err, -ENOMEM, "out of memory");
-				goto out;
+				free(vals);
+				free(rows);
+				return errmsg_set(err, -ENOMEM, "out of memory");
 			}
 			rows = r;
 		}
-		rows[n] = (struct src_row){ .key = key };
+		rows[*n] = (struct src_row){ .key = key };
 		for (int i = 0; i < ncpu; i++) {
-			rows[n].sum.packets += vals[i].packets;
-			rows[n].sum.bytes += vals[i].bytes;
+			rows[*n].sum.packets += vals[i].packets;
+			rows[*n].sum.bytes += vals[i].bytes;
 		}
-		n++;
+		(*n)++;
 	}
-	if (n)
-		qsort(rows, n, sizeof(*rows), by_packets);
+	free(vals);
+	if (*n)
+		qsort(rows, *n, sizeof(*rows), by_packets);
+	*out = rows;
+	return 0;
+}
+
+/* --summary: the table of sources every interval and at exit. */
+static int tick(struct bpf_object *obj, void *priv, const struct trace_common *c,
+		const struct trace_sink *sink, bool final, struct errmsg *err)
+{
+	struct xdp_priv *p = priv;
+	struct src_row *rows = NULL;
+	size_t n;
+	char clock[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	int ret;
+
+	if (!p->summary)
+		return 0;
+	ret = read_sources(obj, &rows, &n, err);
+	if (ret)
+		return ret;
 	strftime(clock, sizeof(clock), "%H:%M:%S", localtime_r(&now, &tm));
 	if (!sink->json && n) {
 		struct linebuf l = { 0 };
@@ -309,10 +327,35 @@ static int tick(struct bpf_object *obj, void *priv, const struct trace_common *c
 		emit_source(sink, clock, final, &rows[i]);
 	if (!sink->json && n && !final)
 		sink->line(sink->ctx, "");
-out:
-	free(vals);
 	free(rows);
-	return ret;
+	return 0;
+}
+
+/* --listen: packets and bytes per source address since start, as Prometheus counters. */
+static int metrics(struct bpf_object *obj, const void *priv, struct kbuf *b)
+{
+	static const char *const what[] = { "packets", "bytes" };
+	struct errmsg err = { 0 };
+	struct src_row *rows = NULL;
+	char sa[INET6_ADDRSTRLEN];
+	size_t n;
+
+	if (read_sources(obj, &rows, &n, &err)) {
+		kbuf_printf(b, "%s\n", err.msg);
+		return -1;
+	}
+	for (int k = 0; k < 2; k++) {
+		kbuf_printf(b, "# HELP bpfkit_xdp_%s_total XDP %s per source address since the tracer started.\n"
+			       "# TYPE bpfkit_xdp_%s_total counter\n", what[k], what[k], what[k]);
+		for (size_t i = 0; i < n; i++) {
+			addr_text(rows[i].key.addr, rows[i].key.family, sa, sizeof(sa));
+			kbuf_printf(b, "bpfkit_xdp_%s_total{family=\"ipv%u\",saddr=\"%s\"} %llu\n",
+				    what[k], rows[i].key.family == 6 ? 6 : 4, sa,
+				    (unsigned long long)(k ? rows[i].sum.bytes : rows[i].sum.packets));
+		}
+	}
+	free(rows);
+	return 0;
 }
 
 static const void *elf_bytes(size_t *size)
@@ -346,6 +389,7 @@ const struct tracer tracer_xdp = {
 	.header = header,
 	.decode = decode,
 	.tick = tick,
+	.metrics = metrics,
 	.tick_interval_s = 1,
 	.attach = attach,
 	.detach = detach,

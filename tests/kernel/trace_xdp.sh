@@ -89,6 +89,23 @@ test_packets_ipv4_ipv6() {
 	return 0
 }
 
+# --listen: per-source counters scraped over HTTP inside the namespace while it runs.
+test_summary_listen_metrics() {
+	setup_ns
+	start --summary --skb --interval 60 --listen 127.0.0.1:9435
+	send_udp 3 > /dev/null
+	local body
+	body=$(ip netns exec "$NS" python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9435/metrics", timeout=2).read().decode())') ||
+		fail "scrape failed: $(cat "$TMPD/ev.err")"
+	stop
+	[ "$STATUS" -eq 0 ] || fail "exit $STATUS: $(cat "$TMPD/ev.err")"
+	grep -q '^# TYPE bpfkit_xdp_packets_total counter$' <<<"$body" || fail "no TYPE line: $body"
+	# the scrape itself is TCP over 127.0.0.1 on the same lo: IPv6 carries only the datagrams
+	grep -q '^bpfkit_xdp_packets_total{family="ipv6",saddr="::1"} 3$' <<<"$body" || fail "v6 packets: $body"
+	grep -q '^bpfkit_xdp_bytes_total{family="ipv6",saddr="::1"} 486$' <<<"$body" || fail "v6 bytes: $body"
+	grep -Eq '^bpfkit_xdp_packets_total\{family="ipv4",saddr="127.0.0.1"\} [3-9][0-9]*$' <<<"$body" || fail "v4 packets: $body"
+}
+
 test_summary_counts_per_source() {
 	setup_ns
 	start --summary --json --skb --interval 0.3
