@@ -242,6 +242,14 @@ int cli_complete(const struct cli_command *const *commands, size_t n, const char
 	bool help = false;
 	int i, pos = 0, nops = 0;
 
+	/* --verbs CMD: the verbs the table dispatches (with unique prefixes), for tests/cli/meta.sh */
+	if (argc == 3 && !strcmp(argv[1], "--verbs")) {
+		for (size_t k = 0; k < n; k++)
+			if (!strcmp(commands[k]->name, argv[2]) && !(commands[k]->flags & CLI_OWN_VERBS))
+				for (verb = commands[k]->sub; verb && verb->name; verb++)
+					puts(verb->name);
+		return EXIT_OK;
+	}
 	/* pos: words before cur that are not options; nops: operands after command and verb */
 	for (i = 1; i < argc - 1; i++) {
 		usage = verb ? verb->usage : cmd ? cmd->usage : main_usage;
