@@ -6,6 +6,7 @@
  * running system. Besides candidates it may print one directive line for the shim:
  *	:files SUFFIX	also complete file names ending in SUFFIX, and directories
  *	:nofiles	no file names (an id or a pin path is expected)
+ * A candidate may carry a description after a tab (ids: the name and type).
  * No output at all means "any file name". It never prints an error: without privilege
  * there are simply no ids.
  */
@@ -124,13 +125,47 @@ static void print_prog_types(void)
 		puts(s);
 }
 
-/* Ids of programs, maps or links; without privilege the first call fails: nothing. */
-static void print_ids(int (*next)(__u32, __u32 *))
-{
-	__u32 id = 0;
+/* Ids of programs, maps or links, each with a description after a tab ("7\thandle xdp"):
+ * fish and zsh show it, bash drops it. Without privilege the first call fails: nothing. */
+enum id_kind { ID_PROG, ID_MAP, ID_LINK };
 
-	while (!next(id, &id))
-		printf("%u\n", id);
+static void print_ids(enum id_kind kind)
+{
+	static int (*const next[])(__u32, __u32 *) = {
+		bpf_prog_get_next_id, bpf_map_get_next_id, bpf_link_get_next_id
+	};
+	static int (*const get_fd[])(__u32) = {
+		bpf_prog_get_fd_by_id, bpf_map_get_fd_by_id, bpf_link_get_fd_by_id
+	};
+	union {
+		struct bpf_prog_info prog;
+		struct bpf_map_info map;
+		struct bpf_link_info link;
+	} info;
+	__u32 id = 0, len;
+	const char *t;
+	int fd;
+
+	while (!next[kind](id, &id)) {
+		printf("%u", id);
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		fd = get_fd[kind](id);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			if (kind == ID_PROG)
+				printf("\t%s %s", info.prog.name,
+				       (t = libbpf_bpf_prog_type_str(info.prog.type)) ? t : "?");
+			else if (kind == ID_MAP)
+				printf("\t%s %s", info.map.name,
+				       (t = libbpf_bpf_map_type_str(info.map.type)) ? t : "?");
+			else
+				printf("\tprog %u %s", info.link.prog_id,
+				       (t = libbpf_bpf_link_type_str(info.link.type)) ? t : "?");
+		}
+		if (fd >= 0)
+			close(fd);
+		putchar('\n');
+	}
 }
 
 static void print_pins(const char *dir, int depth)
@@ -307,11 +342,11 @@ int cli_complete(const struct cli_command *const *commands, size_t n, const char
 	}
 	if (!strcmp(prev, "id") || (is(cname, "detach") && !strcmp(prev, "link"))) {
 		if (is(cname, "map"))
-			print_ids(bpf_map_get_next_id);
+			print_ids(ID_MAP);
 		else if (is(cname, "link") || is(cname, "detach"))
-			print_ids(bpf_link_get_next_id);
+			print_ids(ID_LINK);
 		else
-			print_ids(bpf_prog_get_next_id);
+			print_ids(ID_PROG);
 		puts(":nofiles");
 		return EXIT_OK;
 	}

@@ -42,6 +42,7 @@ _bpfkit()
 		:nofiles) continue ;;	# output at all already means no file names
 		":files "*) suffix=${word#:files }; continue ;;
 		esac
+		word=${word%%$'\t'*}	# a description (ids): bash cannot show it
 		[[ -n $word && $word == "$cur"* && -z ${seen[$word]} ]] || continue
 		seen[$word]=1
 		COMPREPLY+=("$word")
