@@ -275,7 +275,7 @@ int cli_complete(const struct cli_command *const *commands, size_t n, const char
 	const char *prev = argc > 2 ? argv[argc - 2] : "";
 	const char *cname, *vname, *usage, *op0 = NULL;
 	bool help = false;
-	int i, pos = 0, nops = 0;
+	int i, pos = 0, nops = 0, sel = -1;
 
 	/* --verbs CMD: the verbs the table dispatches (with unique prefixes), for tests/cli/meta.sh */
 	if (argc == 3 && !strcmp(argv[1], "--verbs")) {
@@ -352,12 +352,12 @@ int cli_complete(const struct cli_command *const *commands, size_t n, const char
 	}
 	if (!strcmp(prev, "pinned") || is(cname, "unpin") || (is(cname, "detach") && !nops)) {
 		print_pins("/sys/fs/bpf", 0);
-		if (is(cname, "detach") && !nops && strcmp(prev, "pinned")) {
+		if (is(cname, "detach") && !nops) {	/* LINKPATH | link ID | pinned PATH | TARGET */
 			puts("link\npinned");
 			print_targets(cur);
-		}
-		else
+		} else {
 			puts(":nofiles");
+		}
 		return EXIT_OK;
 	}
 	if (cur[0] == '@') {
@@ -381,19 +381,18 @@ int cli_complete(const struct cli_command *const *commands, size_t n, const char
 		print_targets(cur);
 		return EXIT_OK;
 	}
-	if ((is(cname, "prog") && (is(vname, "show") || is(vname, "run"))) ||
-	    (is(cname, "prog") && is(vname, "dump") && nops == 1) ||
-	    (is(cname, "map") && verb && !is(vname, "list") && !nops) ||
-	    (is(cname, "link") && verb && !is(vname, "list") && !nops) ||
-	    (is(cname, "attach") && !nops)) {
-		if (!nops || (is(vname, "dump") && nops == 1)) {
-			puts("id\npinned");
-			if (!is(cname, "link") && !is(cname, "attach"))
-				puts("name");
-			if (!is(cname, "attach")) {
-				puts(":nofiles");
-				return EXIT_OK;
-			}
+	/* the operand that selects a program, map or link: bpftool's keywords */
+	if (is(cname, "prog") && is(vname, "dump"))
+		sel = 1;	/* after xlated|jited */
+	else if ((is(cname, "prog") && (is(vname, "show") || is(vname, "run"))) ||
+		 ((is(cname, "map") || is(cname, "link")) && verb && !is(vname, "list")) ||
+		 is(cname, "attach"))
+		sel = 0;
+	if (nops == sel) {
+		puts(is(cname, "link") || is(cname, "attach") ? "id\npinned" : "id\npinned\nname");
+		if (!is(cname, "attach")) {	/* attach: or OBJ:PROG, below */
+			puts(":nofiles");
+			return EXIT_OK;
 		}
 	}
 	if (is(cname, "prog") && is(vname, "dump") && !nops) {

@@ -315,3 +315,19 @@ test_bash_comp_words_only() {
 		_bpfkit; printf "%s\n" "${COMPREPLY[@]}"' "$COMPL_ROOT/completions/bpfkit.bash")
 	printf '%s\n' "$got" | grep -qx struct || fail "COMP_WORDS only: no struct in '$(echo $got)'"
 }
+
+# Where a program, map or link is selected: bpftool's keywords, not file names.
+test_selector_keywords() {
+	mkdir -p "$TMPD/d" && : >"$TMPD/d/file.txt" && cd "$TMPD/d" || fail "no $TMPD/d"
+	expect_all "id pinned name" prog show ''
+	expect_all "xlated jited" prog dump ''
+	expect_all "id pinned name" prog dump xlated ''
+	expect_all "id pinned name" map dump ''
+	expect_all "id pinned" link show ''
+	: >a.bpf.o
+	expect_all "id pinned" attach ''
+	bash_c attach '' | grep -qx a.bpf.o || fail "attach <TAB> does not offer a.bpf.o"
+	expect_all "link pinned xdp: tc:" detach ''
+	bash_c prog show '' | grep -q file.txt && fail "prog show <TAB> offers files"
+	return 0
+}
