@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154 # $out $err $rc: set by bk (tests/lib.sh)
 # Completion that knows the values (issue 11): `bpfkit __complete` and the three shims offer
 # option values from the parsers' tables, @bundled objects, package's verbs, ids and pins
 # from the kernel, interfaces and object files. Each case drives the real shell functions:
@@ -69,6 +69,9 @@ expect_all() {
 	for sh in $(shells); do expect_in "$sh" "$@"; done
 }
 
+# The lines of $1 on one line.
+flat() { printf '%s\n' "$1" | paste -sd ' '; }
+
 # The helper's own candidates (directives left out).
 helper() { "$BPFKIT" __complete "$@" | grep -v '^:'; }
 
@@ -108,11 +111,11 @@ test_btf_list_kind_values() {
 	[ "$(printf '%s\n' "$help_kinds" | wc -l)" -ge 10 ] || fail "kinds in --help: $help_kinds"
 	got=$(helper btf list --kind '')
 	[ "$(printf '%s\n' "$got" | sort)" = "$(printf '%s\n' "$help_kinds" | sort)" ] ||
-		fail "btf list --kind <TAB> offers '$(echo $got)', --help names '$(echo $help_kinds)'"
+		fail "btf list --kind <TAB> offers '$(flat "$got")', --help names '$(flat "$help_kinds")'"
 	expect_all "struct union enum func_proto" btf list --kind ''
 	expect_all "struct" btf list --kind st
 	# every value offered is accepted
-	obj=$(ls "$FIXTURES"/*.bpf.o | head -n 1)
+	obj=$(find "$FIXTURES" -maxdepth 1 -name '*.bpf.o' | sort | head -n 1)
 	for k in $got; do
 		bk btf list "$obj" --kind "$k"
 		[ "$rc" -eq 0 ] || fail "btf list --kind $k (offered) exits $rc: $err"
@@ -123,14 +126,14 @@ test_btf_dump_format_values() {
 	local f got obj
 	got=$(helper btf dump --format '')
 	[ "$(printf '%s\n' "$got" | sort | paste -sd ' ')" = "c json raw" ] ||
-		fail "btf dump --format <TAB>: '$(echo $got)', want c json raw"
+		fail "btf dump --format <TAB>: '$(flat "$got")', want c json raw"
 	expect_all "raw json c" btf dump --format ''
 	# what --help says, and what the parser takes
 	for f in $got; do
 		"$BPFKIT" btf dump --help | grep -- '--format FMT' | grep -qw "$f" ||
 			fail "--format $f is offered but not in btf dump --help"
 	done
-	obj=$(ls "$FIXTURES"/*.bpf.o | head -n 1)
+	obj=$(find "$FIXTURES" -maxdepth 1 -name '*.bpf.o' | sort | head -n 1)
 	for f in $got; do
 		bk btf dump "$obj" --format "$f"
 		expect_rc 0
@@ -244,7 +247,8 @@ test_live_map_id_and_pin() {
 	need_root
 	command -v bpftool >/dev/null || skip "no bpftool to create a map"
 	mountpoint -q /sys/fs/bpf || skip "no bpffs at /sys/fs/bpf"
-	trap "rm -f '$pin'" EXIT	# expanded now: pin is local, gone when the trap runs
+	# shellcheck disable=SC2064 # expanded now: pin is local, gone when the trap runs
+	trap "rm -f '$pin'" EXIT
 	bpftool map create "$pin" type array key 4 value 4 entries 1 name bkcomp 2>"$TMPD/err" ||
 		fail "bpftool map create: $(cat "$TMPD/err")"
 	id=$(bpftool -j map show pinned "$pin" | jq -r .id)
@@ -313,12 +317,13 @@ test_bash_comp_words_only() {
 	got=$(PATH=$(dirname "$BPFKIT"):$PATH bash --norc --noprofile -c '
 		source "$0"; COMP_WORDS=(bpfkit btf list --kind ""); COMP_CWORD=4
 		_bpfkit; printf "%s\n" "${COMPREPLY[@]}"' "$COMPL_ROOT/completions/bpfkit.bash")
-	printf '%s\n' "$got" | grep -qx struct || fail "COMP_WORDS only: no struct in '$(echo $got)'"
+	printf '%s\n' "$got" | grep -qx struct || fail "COMP_WORDS only: no struct in '$(flat "$got")'"
 }
 
 # Where a program, map or link is selected: bpftool's keywords, not file names.
 test_selector_keywords() {
-	mkdir -p "$TMPD/d" && : >"$TMPD/d/file.txt" && cd "$TMPD/d" || fail "no $TMPD/d"
+	mkdir -p "$TMPD/d" && : >"$TMPD/d/file.txt" || fail "cannot write $TMPD/d"
+	cd "$TMPD/d" || fail "no $TMPD/d"
 	expect_all "id pinned name" prog show ''
 	expect_all "xlated jited" prog dump ''
 	expect_all "id pinned name" prog dump xlated ''
