@@ -35,6 +35,8 @@ struct cli_command {
 #define CLI_HIDDEN	(1u << 0)	/* not in help listings or completion */
 #define CLI_STREAM	(1u << 1)	/* output is JSON Lines, not one document */
 #define CLI_DEFAULT_VERB (1u << 2)	/* no verb runs the first one (bpftool's prog -> prog show) */
+#define CLI_OWN_VERBS	(1u << 3)	/* fn dispatches sub itself ("package OBJ" or "package show
+					 * FILE"); sub is there for help and completion */
 
 struct cli_ctx {
 	bool json;		/* -j/--json */
@@ -111,6 +113,23 @@ void cli_stdout_buffer(void);
 
 /* Parse a number operand ("--count 10", "-p 123"); usage error text on failure. */
 int cli_parse_u64(struct cli_ctx *ctx, const char *opt, const char *s, unsigned long long *v);
+
+/*
+ * An option's fixed set of values, NULL-name terminated: the parser and the completion
+ * (cli/complete.c) read the same table, so a new value cannot be missed by either.
+ */
+struct cli_enum {
+	const char *name;
+	int value;
+};
+/* The value of name in e, or -1. */
+int cli_enum_parse(const struct cli_enum *e, const char *name);
+extern const struct cli_enum btf_dump_formats[];	/* btf dump --format */
+extern const struct cli_enum map_watch_orders[];	/* map watch --sort */
+
+/* bpfkit __complete WORD...: candidates for the last word (cli/complete.c). */
+int cli_complete(const struct cli_command *const *commands, size_t n, const char *main_usage,
+		 int argc, char **argv);
 
 /* libbpf's log: warnings always, debug lines with -d. Installed by main(). */
 void cli_setup_libbpf_log(struct cli_ctx *ctx);

@@ -191,16 +191,17 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+const struct cli_enum btf_dump_formats[] = {
+	{ "raw", FMT_RAW }, { "json", FMT_JSON }, { "c", FMT_C }, { 0 }
+};
+
 static int parse_format(struct cli_ctx *ctx, const char *s, enum dump_format *fmt)
 {
-	if (!strcmp(s, "c"))
-		*fmt = FMT_C;
-	else if (!strcmp(s, "raw"))
-		*fmt = FMT_RAW;
-	else if (!strcmp(s, "json"))
-		*fmt = FMT_JSON;
-	else
+	int v = cli_enum_parse(btf_dump_formats, s);
+
+	if (v < 0)
 		return cli_usage_error(ctx, "unknown format '%s'; use c, raw or json", s);
+	*fmt = v;
 	return EXIT_OK;
 }
 

@@ -196,6 +196,10 @@ static int add_row(struct snap *s, const struct map_view *v, const void *key, co
 
 static size_t g_key_size;
 
+const struct cli_enum map_watch_orders[] = {
+	{ "key", 0 }, { "value", 1 }, { "delta", 2 }, { 0 }
+};
+
 static int cmp_key(const void *a, const void *b)
 {
 	return memcmp(((const struct row *)a)->key, ((const struct row *)b)->key, g_key_size);
@@ -423,15 +427,13 @@ int cmd_map_watch(struct cli_ctx *ctx, int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 's':
-			if (!strcmp(optarg, "key"))
-				o.order = cmp_key;
-			else if (!strcmp(optarg, "value"))
-				o.order = cmp_value;
-			else if (!strcmp(optarg, "delta"))
-				o.order = cmp_delta;
-			else
-				return cli_usage_error(ctx, "--sort: '%s': want key, value or delta",
-						       optarg);
+			switch (cli_enum_parse(map_watch_orders, optarg)) {
+			case 0: o.order = cmp_key; break;
+			case 1: o.order = cmp_value; break;
+			case 2: o.order = cmp_delta; break;
+			default: return cli_usage_error(ctx, "--sort: '%s': want key, value or delta",
+							optarg);
+			}
 			break;
 		case CLI_OPT_HELP:
 			return EXIT_OK;

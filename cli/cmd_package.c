@@ -178,7 +178,7 @@ int cmd_package(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 const struct cli_command cmd_package_def = {
-	"package", cmd_package, NULL, "make a shippable BPF object with a manifest",
+	"package", cmd_package, package_verbs, "make a shippable BPF object with a manifest",
 	"Usage: bpfkit package OBJ -o OUT [--attach PROG=TARGET]... [--source SRC] [--oci DIR]\n"
 	"                                 [--force]\n"
 	"       bpfkit package verify FILE\n"
@@ -195,5 +195,5 @@ const struct cli_command cmd_package_def = {
 	"      --source SRC       record the source file name in the build information\n"
 	"      --force            package it even when OBJ has defects (warnings)\n"
 	"      --oci DIR          also write an OCI image layout with bpfman's labels\n",
-	0
+	CLI_OWN_VERBS
 };

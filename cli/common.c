@@ -329,6 +329,14 @@ void cli_list_commands(FILE *f, const struct cli_command *const *table, size_t n
 			fprintf(f, "  %-10s %s\n", table[i]->name, table[i]->summary);
 }
 
+int cli_enum_parse(const struct cli_enum *e, const char *name)
+{
+	for (; e->name; e++)
+		if (!strcmp(e->name, name))
+			return e->value;
+	return -1;
+}
+
 int cli_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
 {
 	size_t len = strlen(ctx->name);
@@ -337,7 +345,7 @@ int cli_run(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char *
 		snprintf(ctx->name + len, sizeof(ctx->name) - len, "%s%s", len ? " " : "",
 			 cmd->name);
 	ctx->cmd = cmd;
-	if (!cmd->sub)
+	if (!cmd->sub || (cmd->flags & CLI_OWN_VERBS))
 		return cmd->fn(ctx, argc, argv);
 	if (argc < 2 && cmd->fn)	/* the command decides what no verb means */
 		return cmd->fn(ctx, argc, argv);

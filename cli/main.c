@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* bpfkit: the command table, global options and exit codes. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +44,7 @@ static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 	cmd = cli_lookup(ctx, commands, NR_COMMANDS, argv[1], "command");
 	if (!cmd)
 		return EXIT_USAGE;
-	if (argc > 2 && cmd->sub) {
+	if (argc > 2 && cmd->sub) {	/* package's own verbs too: help package show */
 		for (const struct cli_command *v = cmd->sub; v->name; v++)
 			if (!strcmp(v->name, argv[2])) {
 				cli_print_help(v);
@@ -53,88 +52,18 @@ static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 			}
 		return cli_usage_error(ctx, "unknown verb '%s' for '%s'", argv[2], cmd->name);
 	}
-	if (cmd->sub)
+	if (cmd->sub && !(cmd->flags & CLI_OWN_VERBS))
 		printf("%s", cmd->usage);
 	else
 		cli_print_help(cmd);
 	return EXIT_OK;
 }
 
-/* Print each long option named in a usage text once (synopsis and option list both name
- * them), then the common options, for completion. */
-static const char common_options[] = "--json\n--pretty\n--debug\n--quiet\n--no-color\n--help\n";
-
-static bool is_common(const char *opt, size_t n)
-{
-	for (const char *c = common_options; (c = strstr(c, "--")); c += 2)
-		if (!strncmp(c, opt, n) && c[n] == '\n')
-			return true;
-	return false;
-}
-
-static void print_options(const char *usage)
-{
-	const char *p = usage, *seen[128];
-	size_t nseen = 0;
-
-	while (p && (p = strstr(p, "--"))) {
-		size_t n = 2, i;
-
-		while (p[n] && (p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z') ||
-				(p[n] >= '0' && p[n] <= '9')))
-			n++;
-		if (n > 2 && (p == usage || p[-1] == ' ' || p[-1] == '[') && !is_common(p, n)) {
-			for (i = 0; i < nseen; i++)
-				if (!strncmp(seen[i], p, n) && !isalnum((unsigned char)seen[i][n]) &&
-				    seen[i][n] != '-')
-					break;
-			if (i == nseen && nseen < 128) {
-				seen[nseen++] = p;
-				printf("%.*s\n", (int)n, p);
-			}
-		}
-		p += n;
-	}
-	fputs(common_options, stdout);
-}
-
-/*
- * Hidden: bpfkit __complete WORD... prints candidates for the last word, from the same
- * tables that dispatch commands, so completions never drift (the shell scripts are shims).
- */
+/* Hidden: bpfkit __complete WORD... for the shell completions (cli/complete.c). */
 static int cmd_complete(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const struct cli_command *cmd = NULL, *verb = NULL;
-	int i, pos = 0;
-
-	for (i = 1; i < argc - 1; i++) {
-		if (argv[i][0] == '-')
-			continue;
-		if (pos == 0) {
-			for (size_t k = 0; k < NR_COMMANDS; k++)
-				if (!strcmp(commands[k]->name, argv[i]))
-					cmd = commands[k];
-		} else if (pos == 1 && cmd && cmd->sub) {
-			for (const struct cli_command *v = cmd->sub; v->name; v++)
-				if (!strcmp(v->name, argv[i]))
-					verb = v;
-		}
-		pos++;
-	}
-	if (argc > 1 && argv[argc - 1][0] == '-') {
-		print_options(verb ? verb->usage : cmd ? cmd->usage : main_usage);
-		return EXIT_OK;
-	}
-	if (pos == 0) {
-		for (size_t k = 0; k < NR_COMMANDS; k++)
-			if (!(commands[k]->flags & CLI_HIDDEN))
-				puts(commands[k]->name);
-		puts("help");
-	} else if (pos == 1 && cmd && cmd->sub) {
-		for (const struct cli_command *v = cmd->sub; v->name; v++)
-			puts(v->name);
-	}
-	return EXIT_OK;
+	(void)ctx;
+	return cli_complete(commands, NR_COMMANDS, main_usage, argc, argv);
 }
 
 static const struct cli_command help_def = {

@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="make gcc g++ clang llvm pkg-config libbpf-dev libelf-dev libdw-dev libcjson-dev zlib1g-dev
-      bpftool iproute2 jq python3 libclang-rt-14-dev libmicrohttpd-dev dwarves"
+      bpftool iproute2 jq python3 libclang-rt-14-dev libmicrohttpd-dev dwarves
+      zsh fish"	# the completion tests run the zsh and fish shims in the real shells
 [ "${1:-}" = "--with-bench" ] && PKGS="$PKGS libbpf-tools time"
 
 missing=""
