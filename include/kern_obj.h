@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <linux/bpf.h>
 
@@ -60,6 +61,10 @@ int kern_holders_scan(struct kern_holders *h, unsigned int mask, struct errmsg *
 size_t kern_holders_find(const struct kern_holders *h, enum kern_kind kind, uint32_t id,
 			 size_t *count);
 void kern_holders_free(struct kern_holders *h);
+
+/* A whole small /proc or /sys file into buf (NUL-terminated): open/read, no stdio (listings
+ * read one per object). The bytes read, or -errno. */
+ssize_t kern_read_small(const char *path, char *buf, size_t len);
 
 /* The kind of a BPF fd (from its /proc/self/fd link), or -1. */
 int kern_fd_kind(int fd);

@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "kern_obj.h"
 #include "kmap.h"
 
 static int no_access(struct errmsg *err, int code, const char *what)
@@ -24,23 +25,6 @@ static int no_access(struct errmsg *err, int code, const char *what)
 				  "%s: %s: reading kernel maps needs CAP_SYS_ADMIN (or root): run it with sudo",
 				  what, strerror(-code));
 	return errmsg_set(err, code, "%s: %s", what, strerror(-code));
-}
-
-/* A whole small /proc file into buf (NUL-terminated): open/read, no stdio (a listing reads
- * one per map). */
-static ssize_t read_small(int dirfd, const char *path, char *buf, size_t len)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
 }
 
 /* The number after "key:" in an fdinfo text; false when absent. */
@@ -63,7 +47,7 @@ static void read_fdinfo(struct kmap *m)
 	unsigned long long v;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", m->fd);
-	if (read_small(AT_FDCWD, path, text, sizeof(text)) < 0)
+	if (kern_read_small(path, text, sizeof(text)) < 0)
 		return;
 	if (fdinfo_field(text, "memlock", &v))
 		m->memlock = v;

@@ -81,7 +81,7 @@ static int fdinfo_value(const char *buf, const char *key, uint64_t *v)
 	return -ENOENT;
 }
 
-static ssize_t read_small(const char *path, char *buf, size_t len)
+ssize_t kern_read_small(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -102,7 +102,7 @@ int kern_fdinfo_u64(int fd, const char *key, uint64_t *v)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	n = read_small(path, buf, sizeof(buf));
+	n = kern_read_small(path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	snprintf(k, sizeof(k), "%s:", key);
