@@ -79,9 +79,10 @@ static __u32 strip(const struct pa *p, __u32 id)
 	return id;
 }
 
-static bool is_anon_composite(const struct btf_type *t)
+/* pahole expands a member's type in place when it is an anonymous struct, union or enum */
+static bool is_anon_expandable(const struct btf_type *t)
 {
-	return t && btf_is_composite(t) && !t->name_off;
+	return t && (btf_is_composite(t) || btf_is_any_enum(t)) && !t->name_off;
 }
 
 static __u32 nat_align(const struct pa *p, __u32 id, int depth);
@@ -315,6 +316,8 @@ static const char *kind_word(const struct btf_type *t)
 		return "union ";
 	if (btf_is_any_enum(t))
 		return "enum ";
+	if (btf_is_fwd(t))
+		return btf_kflag(t) ? "union " : "struct ";
 	return "";
 }
 
@@ -355,8 +358,8 @@ static void type_name(const struct pa *p, __u32 id, char *buf, size_t len, int d
 		type_name(p, t->type, buf, len, depth + 1);
 		return;
 	case BTF_KIND_ARRAY:
-		type_name(p, btf_array(t)->type, inner, sizeof(inner), depth + 1);
-		fmt(buf, len, "%s[%u]", inner, btf_array(t)->nelems);
+		/* the dimensions go after the member name, never into the type's name */
+		type_name(p, btf_array(t)->type, buf, len, depth + 1);
 		return;
 	default:
 		fmt(buf, len, "%s%s", kind_word(t),
@@ -371,6 +374,26 @@ static void trim(char *s)
 
 	while (n && s[n - 1] == ' ')
 		s[--n] = '\0';
+}
+
+static int print_class(struct pa *p, __u32 id, const char *suffix, const struct pconf *c,
+		       bool stats, bool *packed);
+static void print_enum(struct pa *p, const struct btf_type *t, int indent, const char *suffix);
+
+/* An anonymous struct, union or enum written out in place, "} suffix" closing it. */
+static int expand(struct pa *p, __u32 id, const char *suffix, const struct pconf *c,
+		  bool *packed)
+{
+	const struct btf_type *t = type_of(p, id);
+	struct pconf sub = *c;
+
+	*packed = false;
+	if (btf_is_any_enum(t)) {
+		print_enum(p, t, c->indent, suffix);
+		return 0;
+	}
+	sub.type_spacing = c->type_spacing - 8;
+	return print_class(p, id, suffix, &sub, false, packed);
 }
 
 /* pahole's type__fprintf for a member that is not expanded: the declaration with the type
@@ -394,8 +417,15 @@ static int decl(struct pa *p, __u32 id, const char *name, const struct pconf *c,
 		const struct btf_array *a = btf_array(t);
 		bool flex = !a->nelems && c->last && !(c->first && c->last) && !c->union_member;
 
+		bool packed;
+
 		p->depth++;
-		n = decl(p, a->type, name, c, spacing);
+		if (is_anon_expandable(type_of(p, a->type))) {
+			/* pahole then counts the whole text: the comment follows one space on */
+			n = expand(p, a->type, name, c, &packed) ? 0 : 1000;
+		} else {
+			n = decl(p, a->type, name, c, spacing);
+		}
 		p->depth--;
 		return n + (flex ? fprintf(p->f, "[]") : fprintf(p->f, "[%u]", a->nelems));
 	}
@@ -411,10 +441,49 @@ static int decl(struct pa *p, __u32 id, const char *name, const struct pconf *c,
 	return fprintf(p->f, "%-*s %s", spacing, tn, name);
 }
 
-/* ---- members -------------------------------------------------------------------------- */
+/* pahole 1.24 reads BTF enumerators as unsigned whatever the signedness flag says */
+static unsigned long long enum_value(const struct btf_type *t, __u32 i)
+{
+	if (btf_is_enum64(t))
+		return btf_enum64_value(&btf_enum64(t)[i]);
+	return (__u32)btf_enum(t)[i].val;
+}
 
-static int print_class(struct pa *p, __u32 id, const char *suffix, const struct pconf *c,
-		       bool stats, bool *packed);
+static const char *enum_name(const struct pa *p, const struct btf_type *t, __u32 i)
+{
+	return bk_btf_name(p->btf, btf_is_enum64(t) ? btf_enum64(t)[i].name_off :
+				     btf_enum(t)[i].name_off);
+}
+
+/* pahole's enumeration__fprintf: names padded to the longest, one per line. */
+static void print_enum(struct pa *p, const struct btf_type *t, int indent, const char *suffix)
+{
+	__u32 i, vlen = btf_vlen(t);
+	int w = 0, len;
+
+	fprintf(p->f, "enum%s%s", t->name_off ? " " : "", bk_btf_name(p->btf, t->name_off));
+	if (!vlen)
+		return;
+	fprintf(p->f, " {\n");
+	for (i = 0; i < vlen; i++) {
+		len = strlen(enum_name(p, t, i));
+		if (len > w)
+			w = len;
+	}
+	for (i = 0; i < vlen; i++) {
+		put_tabs(p, indent + 1);
+		fprintf(p->f, "%-*s = ", w, enum_name(p, t, i));
+		fprintf(p->f, "%llu,\n", enum_value(t, i));
+	}
+	put_tabs(p, indent);
+	fputc('}', p->f);
+	if (t->size != 4)
+		fprintf(p->f, " __attribute__((__packed__))");
+	if (suffix)
+		fprintf(p->f, " %s", suffix);
+}
+
+/* ---- members -------------------------------------------------------------------------- */
 
 /*
  * pahole also marks a struct packed from where it sits: in a union whose size its alignment
@@ -467,12 +536,11 @@ static int print_member(struct pa *p, const struct pmem *m, const struct pconf *
 	bool packed = false;
 	int n, slen;
 
+	/* what this member expands is laid out from its offset */
+	sub.base = offset;
 	cacheline_marker(p, offset, c->indent);
-	if (is_anon_composite(t)) {
-		sub.base = offset;
-		sub.indent = c->indent;
-		sub.type_spacing = c->type_spacing - 8;
-		if (print_class(p, m->type, NULL, &sub, false, &packed))
+	if (is_anon_expandable(t)) {
+		if (expand(p, m->type, NULL, &sub, &packed))
 			return -ENOMEM;
 		if (*m->name)
 			fprintf(p->f, " %s", m->name);
@@ -488,7 +556,7 @@ static int print_member(struct pa *p, const struct pmem *m, const struct pconf *
 		offset_comment(p, c->type_spacing + c->name_spacing - slen - 3, offset, m);
 		return 0;
 	}
-	n = decl(p, m->type, m->name, c, c->type_spacing);
+	n = decl(p, m->type, m->name, &sub, c->type_spacing);
 	if (m->bitfield_size)
 		n += fprintf(p->f, ":%u", m->bitfield_size);
 	if (m->alignment)
