@@ -350,8 +350,12 @@ static void type_name(const struct pa *p, __u32 id, char *buf, size_t len, int d
 	case BTF_KIND_CONST:
 	case BTF_KIND_VOLATILE:
 		type_name(p, t->type, inner, sizeof(inner), depth + 1);
-		/* pahole leaves a space after a qualified name: "const struct cred  *" */
-		fmt(buf, len, "%s %s ", btf_is_const(t) ? "const" : "volatile", inner);
+		/* a qualified pointer reads "char * const"; anything else "const char ", the
+		 * space pahole leaves giving "const struct cred  *" */
+		if (type_of(p, t->type) && btf_is_ptr(type_of(p, t->type)))
+			fmt(buf, len, "%s %s", inner, btf_is_const(t) ? "const" : "volatile");
+		else
+			fmt(buf, len, "%s %s ", btf_is_const(t) ? "const" : "volatile", inner);
 		return;
 	case BTF_KIND_RESTRICT:
 	case BTF_KIND_TYPE_TAG:
