@@ -732,7 +732,9 @@ static int print_members(struct pa *p, const struct btf_type *t, struct pclass *
 	int newline = 0;
 
 	mc.indent = c->indent + 1;
-	mc.union_member = btf_is_union(t);
+	/* pahole never clears this below a union, and a union's members keep the first/last
+	 * of the union itself: both decide between "[0]" and "[]" */
+	mc.union_member = c->union_member || btf_is_union(t);
 	for (i = 0; i < cl->n; i++) {
 		const struct pmem *m = &cl->m[i];
 
@@ -743,8 +745,10 @@ static int print_members(struct pa *p, const struct btf_type *t, struct pclass *
 			fputc('\n', p->f);
 			newline = 0;
 		}
-		mc.first = !i;
-		mc.last = i + 1 == cl->n;
+		if (btf_is_struct(t)) {
+			mc.first = !i;
+			mc.last = i + 1 == cl->n;
+		}
 		mc.packed = packed_by_parent(p, t, cl, m);
 		put_tabs(p, mc.indent);
 		if (print_member(p, m, &mc))
