@@ -400,6 +400,36 @@ static int expand(struct pa *p, __u32 id, const char *suffix, const struct pconf
 	return print_class(p, id, suffix, &sub, false, packed);
 }
 
+static int decl(struct pa *p, __u32 id, const char *name, const struct pconf *c, int spacing);
+
+/* An array: the element's declaration, then the dimensions outermost first ("m[2][3]" is an
+ * array of 2 arrays of 3). A trailing member's "[0]" is written "[]", as pahole does. */
+static int decl_array(struct pa *p, const struct btf_type *t, const char *name,
+		      const struct pconf *c, int spacing)
+{
+	__u32 dims[MAX_DEPTH], nr = 0, elem = 0, i;
+	bool flex_ok = c->last && !(c->first && c->last) && !c->union_member, packed;
+	int n;
+
+	while (t && btf_is_array(t) && nr < MAX_DEPTH) {
+		dims[nr++] = btf_array(t)->nelems;
+		elem = btf_array(t)->type;
+		t = type_of(p, elem);
+	}
+	if (p->depth >= MAX_DEPTH)
+		return fprintf(p->f, "%-*s %s", spacing, "<ERROR>", name);
+	p->depth++;
+	if (is_anon_expandable(t))
+		/* pahole then counts the whole text: the comment follows one space on */
+		n = expand(p, elem, name, c, &packed) ? 0 : 1000;
+	else
+		n = decl(p, elem, name, c, spacing);
+	p->depth--;
+	for (i = 0; i < nr; i++)
+		n += dims[i] || !flex_ok ? fprintf(p->f, "[%u]", dims[i]) : fprintf(p->f, "[]");
+	return n;
+}
+
 /* pahole's type__fprintf for a member that is not expanded: the declaration with the type
  * padded to the column; returns the characters written. */
 static int decl(struct pa *p, __u32 id, const char *name, const struct pconf *c, int spacing)
@@ -417,22 +447,8 @@ static int decl(struct pa *p, __u32 id, const char *name, const struct pconf *c,
 		p->depth--;
 		return n;
 	}
-	if (t && btf_is_array(t) && p->depth < MAX_DEPTH) {
-		const struct btf_array *a = btf_array(t);
-		bool flex = !a->nelems && c->last && !(c->first && c->last) && !c->union_member;
-
-		bool packed;
-
-		p->depth++;
-		if (is_anon_expandable(type_of(p, a->type))) {
-			/* pahole then counts the whole text: the comment follows one space on */
-			n = expand(p, a->type, name, c, &packed) ? 0 : 1000;
-		} else {
-			n = decl(p, a->type, name, c, spacing);
-		}
-		p->depth--;
-		return n + (flex ? fprintf(p->f, "[]") : fprintf(p->f, "[%u]", a->nelems));
-	}
+	if (t && btf_is_array(t))
+		return decl_array(p, t, name, c, spacing);
 	fp = t && btf_is_ptr(t) ? type_of(p, t->type) : NULL;
 	if (fp && btf_is_func_proto(fp)) {
 		type_name(p, fp->type, tn, sizeof(tn), 0);

@@ -89,7 +89,7 @@ test_fixture_types() {
 }
 
 # a layout written for the purpose: holes at the start of nested types, bit padding, a packed
-# struct, an anonymous enum, a flexible array
+# struct, an anonymous enum, a two-dimensional and a flexible array
 test_compiled_shapes() {
 	need_pahole
 	cat >"$TMPD/shapes.c" <<'EOF'
@@ -105,6 +105,7 @@ struct shapes {
 	struct inner in;
 	void (*cb)(int, const char *);
 	const char *const *names;
+	short matrix[2][3];
 	char tail[];
 };
 struct packed { char a; int b; } __attribute__((packed));
