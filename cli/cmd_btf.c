@@ -374,65 +374,18 @@ cleanup:
 /* ---- show ----------------------------------------------------------------------------- */
 
 #define CACHELINE 64
-#define DECL_WIDTH 48
 
-static void print_hole(struct cli_ctx *ctx, __u32 bits)
+/* pahole's layout, byte for byte (tests/cli/btf_pahole.sh diffs the two). */
+static int show_text(struct cli_ctx *ctx, const struct bk_btf *b, __u32 id)
 {
-	/* pahole's words: bytes when whole, bits otherwise (the tail of a bitfield unit) */
-	if (bits % 8 == 0)
-		out_printf(ctx->out, "\n\t/* XXX %u bytes hole, try to pack */\n\n", bits / 8);
-	else
-		out_printf(ctx->out, "\n\t/* XXX %u bits hole, try to pack */\n\n", bits);
-}
+	struct errmsg err = { 0 };
+	char *text;
 
-static void print_member(struct cli_ctx *ctx, const struct bk_btf_member *m)
-{
-	char decl[512];
-
-	if (m->bit_size) {
-		snprintf(decl, sizeof(decl), "%s:%u;", m->decl, m->bit_size);
-		out_printf(ctx->out, "\t%-*s /* %5u:%2u %4u */\n", DECL_WIDTH, decl,
-			   m->bit_offset / 8, m->bit_offset % 8, m->size);
-	} else {
-		snprintf(decl, sizeof(decl), "%s;", m->decl);
-		out_printf(ctx->out, "\t%-*s /* %5u %7u */\n", DECL_WIDTH, decl,
-			   m->bit_offset / 8, m->size);
-	}
-}
-
-/* pahole's layout: members with offset and size, holes, cacheline boundaries, summary. */
-static void show_text(struct cli_ctx *ctx, const struct bk_btf_layout *l)
-{
-	__u32 i, h = 0, line = 0, off;
-
-	out_printf(ctx->out, "%s %s%s{\n", l->kind == BTF_KIND_UNION ? "union" : "struct",
-		   l->name, l->name[0] ? " " : "");
-	for (i = 0; i < l->nr_members; i++) {
-		for (; h < l->nr_holes && l->holes[h].before == i; h++)
-			print_hole(ctx, l->holes[h].bits);
-		off = l->members[i].bit_offset / 8;
-		if (off / CACHELINE > line) {
-			line = off / CACHELINE;
-			out_printf(ctx->out, "\t/* --- cacheline %u boundary (%u bytes) --- */\n",
-				   line, line * CACHELINE);
-		}
-		print_member(ctx, &l->members[i]);
-	}
-	out_printf(ctx->out, "\n\t/* size: %u, cachelines: %u, members: %u */\n", l->size,
-		   (l->size + CACHELINE - 1) / CACHELINE, l->nr_members);
-	if (l->nr_holes)
-		out_printf(ctx->out, "\t/* sum members: %llu, holes: %u, sum holes: %llu */\n",
-			   (unsigned long long)l->member_bytes, l->nr_holes,
-			   (unsigned long long)l->hole_bits / 8);
-	if (l->padding_bits % 8)
-		out_printf(ctx->out, "\t/* bit_padding: %llu bits */\n",
-			   (unsigned long long)l->padding_bits % 8);
-	if (l->padding_bits >= 8)
-		out_printf(ctx->out, "\t/* padding: %llu */\n",
-			   (unsigned long long)l->padding_bits / 8);
-	if (l->size % CACHELINE)
-		out_printf(ctx->out, "\t/* last cacheline: %u bytes */\n", l->size % CACHELINE);
-	out_printf(ctx->out, "};\n");
+	if (bk_btf_pahole(b, id, &text, &err))
+		return cli_errmsg(ctx, &err);
+	out_printf(ctx->out, "%s", text);
+	free(text);
+	return EXIT_OK;
 }
 
 static void show_json(struct cli_ctx *ctx, const struct bk_btf_layout *l)
@@ -549,12 +502,11 @@ static int show_run(struct cli_ctx *ctx, struct source *src, struct bk_btf *b, c
 		return cli_error(ctx, "'%s' is not a struct or union but %s", name,
 				 bk_btf_kind_str(ret));
 	}
+	if (!ctx->json)
+		return show_text(ctx, b, id);
 	if (bk_btf_layout(b, id, &l, &err))
 		return cli_errmsg(ctx, &err);
-	if (ctx->json)
-		show_json(ctx, &l);
-	else
-		show_text(ctx, &l);
+	show_json(ctx, &l);
 	bk_btf_layout_free(&l);
 	return EXIT_OK;
 }

@@ -140,5 +140,8 @@ int bk_btf_find_composite(const struct bk_btf *b, const char *name, struct errms
 /* Layout of struct/union id: members, holes and padding. Requires a checked BTF. */
 int bk_btf_layout(const struct bk_btf *b, __u32 id, struct bk_btf_layout *l, struct errmsg *err);
 void bk_btf_layout_free(struct bk_btf_layout *l);
+/* The layout as `pahole -C` prints it (nested anonymous types expanded, cachelines,
+ * summary), in *text (malloc'ed, the caller frees it). */
+int bk_btf_pahole(const struct bk_btf *b, __u32 id, char **text, struct errmsg *err);
 
 #endif

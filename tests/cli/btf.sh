@@ -202,7 +202,7 @@ test_show_list_head() {
 	expect_rc 0
 	printf '%s\n' "$out" | grep -q '/\* size: 16, cachelines: 1, members: 2 \*/' ||
 		fail "summary: $out"
-	printf '%s\n' "$out" | grep -q 'struct list_head \*next; .*/\* *0 *8 \*/' || fail "next: $out"
+	printf '%s\n' "$out" | grep -q 'struct list_head \* *next; .*/\* *0 *8 \*/' || fail "next: $out"
 }
 
 # A struct with a hole, a bitfield and padding, compiled here so the layout is known.
@@ -235,7 +235,7 @@ test_show_holes_and_bitfields() {
 	bk btf show holey "$TMPD/holey.o"
 	printf '%s\n' "$out" | grep -q 'XXX 7 bytes hole, try to pack' || fail "hole: $out"
 	printf '%s\n' "$out" | grep -q 'XXX 27 bits hole, try to pack' || fail "bit hole: $out"
-	printf '%s\n' "$out" | grep -q 'unsigned int c:3; .*/\* *16: 0 *4 \*/' || fail "bitfield: $out"
+	printf '%s\n' "$out" | grep -q 'unsigned int  *c:3; .*/\* *16: 0 *4 \*/' || fail "bitfield: $out"
 	printf '%s\n' "$out" | grep -q 'padding: 6' || fail "padding: $out"
 }
 

@@ -95,6 +95,7 @@ static void walk_checked(struct bk_btf *b)
 	struct bk_btf_layout l;
 	struct errmsg err;
 	__u32 id, done = 0;
+	char *text;
 
 	bk_btf_dump_c(b, NULL, 0, sink(), &err);
 	/* each layout starts a btf_dump sized by the whole BTF: a few are enough */
@@ -106,6 +107,8 @@ static void walk_checked(struct bk_btf *b)
 		done++;
 		if (!bk_btf_layout(b, id, &l, &err))
 			bk_btf_layout_free(&l);
+		if (!bk_btf_pahole(b, id, &text, &err))
+			free(text);
 	}
 }
 
