@@ -80,6 +80,14 @@ int cli_dispatch(struct cli_ctx *ctx, const struct cli_command *table, int argc,
  */
 __attribute__((format(printf, 2, 3))) int cli_error(struct cli_ctx *ctx, const char *fmt, ...);
 __attribute__((format(printf, 2, 3))) int cli_usage_error(struct cli_ctx *ctx, const char *fmt, ...);
+
+/*
+ * A verb with no options of its own (the common ones only): 0, EXIT_USAGE, or CLI_OPT_HELP
+ * after --help was printed. cli_options_only() leaves operands at argv[optind];
+ * cli_no_args() makes one a usage error.
+ */
+int cli_options_only(struct cli_ctx *ctx, int argc, char **argv);
+int cli_no_args(struct cli_ctx *ctx, int argc, char **argv);
 int cli_errmsg(struct cli_ctx *ctx, const struct errmsg *err);
 __attribute__((format(printf, 2, 3))) void cli_warn(struct cli_ctx *ctx, const char *fmt, ...);
 __attribute__((format(printf, 2, 3))) void cli_info(struct cli_ctx *ctx, const char *fmt, ...);

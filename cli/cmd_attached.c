@@ -117,12 +117,11 @@ out:
 
 int cmd_attached(struct cli_ctx *ctx, int argc, char **argv)
 {
-	int c;
+	int ret;
 
-	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1)
-		return c == CLI_OPT_HELP ? EXIT_OK : EXIT_USAGE;
-	if (optind < argc)
-		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	ret = cli_no_args(ctx, argc, argv);
+	if (ret)
+		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	return cli_attached_view(ctx);
 }
 

@@ -33,25 +33,14 @@ static void show(struct cli_ctx *ctx, const struct gen_cache_list *l, bool remov
 	out_object_end(ctx->out);
 }
 
-static int no_args(struct cli_ctx *ctx, int argc, char **argv)
-{
-	int c;
-
-	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1)
-		return c == CLI_OPT_HELP ? -1 : EXIT_USAGE;
-	if (optind < argc)
-		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	return 0;
-}
-
 static int cache_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct gen_cache_list l;
 	struct errmsg err = { 0 };
-	int ret = no_args(ctx, argc, argv);
+	int ret = cli_no_args(ctx, argc, argv);
 
 	if (ret)
-		return ret < 0 ? EXIT_OK : ret;
+		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	if (gen_cache_scan(&l, &err))
 		return cli_errmsg(ctx, &err);
 	show(ctx, &l, false);
@@ -63,10 +52,10 @@ static int prune(struct cli_ctx *ctx, int argc, char **argv, bool all)
 {
 	struct gen_cache_list l;
 	struct errmsg err = { 0 };
-	int ret = no_args(ctx, argc, argv);
+	int ret = cli_no_args(ctx, argc, argv);
 
 	if (ret)
-		return ret < 0 ? EXIT_OK : ret;
+		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	if (gen_cache_prune(gen_cache_limit(), all, &l, &err))
 		return cli_errmsg(ctx, &err);
 	show(ctx, &l, true);

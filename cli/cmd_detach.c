@@ -141,10 +141,11 @@ int cmd_detach(struct cli_ctx *ctx, int argc, char **argv)
 	struct kattach_target t;
 	struct errmsg err = { 0 };
 	unsigned long long id;
-	int c;
+	int ret;
 
-	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1)
-		return c == CLI_OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	ret = cli_options_only(ctx, argc, argv);
+	if (ret)
+		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	if (optind >= argc)
 		return cli_usage_error(ctx, "what to detach? LINKPATH, 'link ID' or a TARGET (xdp:IFACE, tc:IFACE:DIR, cgroup:PATH:TYPE, ...)");
 	if (!strcmp(argv[optind], "link") || !strcmp(argv[optind], "pinned")) {

@@ -25,12 +25,11 @@ int cmd_doctor(struct cli_ctx *ctx, int argc, char **argv)
 	struct kern_check *c;
 	struct errmsg err = { 0 };
 	size_t n, broken = 0;
-	int opt;
+	int ret;
 
-	while ((opt = cli_getopt(ctx, argc, argv, "", NULL)) != -1)
-		return opt == CLI_OPT_HELP ? EXIT_OK : EXIT_USAGE;
-	if (optind < argc)
-		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	ret = cli_no_args(ctx, argc, argv);
+	if (ret)
+		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	cli_libbpf_offline();
 	if (kern_checks(&c, &n, &err))
 		return cli_errmsg(ctx, &err);

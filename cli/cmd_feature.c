@@ -150,12 +150,11 @@ int cmd_feature(struct cli_ctx *ctx, int argc, char **argv)
 	struct kern_check *checks;
 	struct errmsg err = { 0 };
 	size_t n;
-	int c;
+	int ret;
 
-	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1)
-		return c == CLI_OPT_HELP ? EXIT_OK : EXIT_USAGE;
-	if (optind < argc)
-		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	ret = cli_no_args(ctx, argc, argv);
+	if (ret)
+		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	cli_libbpf_offline();	/* probes fail by design: their warnings are noise */
 	if (kern_checks(&checks, &n, &err))
 		return cli_errmsg(ctx, &err);

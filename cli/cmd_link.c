@@ -202,15 +202,6 @@ static void emit_link(struct out *o, const struct kern_link *l, const struct lin
 	out_object_end(o);
 }
 
-static int options_only(struct cli_ctx *ctx, int argc, char **argv)
-{
-	int c;
-
-	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1)
-		return c == CLI_OPT_HELP ? CLI_OPT_HELP : EXIT_USAGE;
-	return EXIT_OK;
-}
-
 static int list_error(struct cli_ctx *ctx, int ret)
 {
 	if (ret == -EPERM || ret == -EACCES)
@@ -255,7 +246,7 @@ static int list_links(struct cli_ctx *ctx)
 
 static int link_list(struct cli_ctx *ctx, int argc, char **argv)
 {
-	int ret = options_only(ctx, argc, argv);
+	int ret = cli_options_only(ctx, argc, argv);
 
 	if (ret)
 		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
@@ -290,7 +281,7 @@ static int link_show(struct cli_ctx *ctx, int argc, char **argv)
 	struct kern_link l;
 	int ret, fd;
 
-	ret = options_only(ctx, argc, argv);
+	ret = cli_options_only(ctx, argc, argv);
 	if (ret)
 		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	if (optind >= argc)
@@ -316,7 +307,7 @@ static int link_pin(struct cli_ctx *ctx, int argc, char **argv)
 	const char *path;
 	int ret, fd;
 
-	ret = options_only(ctx, argc, argv);
+	ret = cli_options_only(ctx, argc, argv);
 	if (ret)
 		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	if (argc - optind < 2)
@@ -338,7 +329,7 @@ static int link_detach(struct cli_ctx *ctx, int argc, char **argv)
 	struct kern_link l;
 	int ret, fd;
 
-	ret = options_only(ctx, argc, argv);
+	ret = cli_options_only(ctx, argc, argv);
 	if (ret)
 		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	ret = open_operand(ctx, argc, argv, 0, &fd);

@@ -269,15 +269,6 @@ static void emit_prog_row(struct out *o, const struct kern_prog *p, const struct
 
 /* ---- list ----------------------------------------------------------------------------- */
 
-static int no_options(struct cli_ctx *ctx, int argc, char **argv)
-{
-	int c;
-
-	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1)
-		return c == CLI_OPT_HELP ? CLI_OPT_HELP : EXIT_USAGE;
-	return EXIT_OK;
-}
-
 /* bytes_memlock: a holder's fdinfo, read by the /proc scan, has it; else our fd's. */
 static void prog_memlock(int fd, struct kern_prog *p, const struct prog_view *v)
 {
@@ -452,7 +443,7 @@ static int prog_show(struct cli_ctx *ctx, int argc, char **argv)
 	size_t n = 0;
 	bool json;
 
-	ret = no_options(ctx, argc, argv);
+	ret = cli_options_only(ctx, argc, argv);
 	if (ret)
 		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	if (optind >= argc)

@@ -49,20 +49,9 @@ static int stats_state(struct cli_ctx *ctx)
 	return EXIT_OK;
 }
 
-static int only_options(struct cli_ctx *ctx, int argc, char **argv)
-{
-	int c;
-
-	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1)
-		return c == CLI_OPT_HELP ? CLI_OPT_HELP : EXIT_USAGE;
-	if (optind < argc)
-		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	return EXIT_OK;
-}
-
 static int stats_show(struct cli_ctx *ctx, int argc, char **argv)
 {
-	int ret = only_options(ctx, argc, argv);
+	int ret = cli_no_args(ctx, argc, argv);
 
 	if (ret)
 		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
@@ -72,7 +61,7 @@ static int stats_show(struct cli_ctx *ctx, int argc, char **argv)
 static int stats_set(struct cli_ctx *ctx, int argc, char **argv, bool on)
 {
 	struct errmsg err = { 0 };
-	int ret = only_options(ctx, argc, argv);
+	int ret = cli_no_args(ctx, argc, argv);
 
 	if (ret)
 		return ret == CLI_OPT_HELP ? EXIT_OK : ret;

@@ -394,12 +394,11 @@ static int trace_tracer(struct cli_ctx *ctx, int argc, char **argv)
 
 static int trace_list(struct cli_ctx *ctx, int argc, char **argv)
 {
-	int c;
+	int ret;
 
-	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1)
-		return c == CLI_OPT_HELP ? EXIT_OK : EXIT_USAGE;
-	if (optind < argc)
-		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	ret = cli_no_args(ctx, argc, argv);
+	if (ret)
+		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	out_list_begin(ctx->out, NULL, NULL);
 	for (size_t i = 0; tracers[i]; i++) {
 		out_object_begin(ctx->out, NULL, NULL);

@@ -12,16 +12,11 @@ int cmd_version(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct utsname uts;
 	char buf[32];
-	int c;
+	int ret;
 
-	while ((c = cli_getopt(ctx, argc, argv, "", NULL)) != -1) {
-		if (c == CLI_OPT_HELP)
-			return EXIT_OK;
-		return EXIT_USAGE;
-	}
-	if (optind < argc)
-		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-
+	ret = cli_no_args(ctx, argc, argv);
+	if (ret)
+		return ret == CLI_OPT_HELP ? EXIT_OK : ret;
 	out_object_begin(ctx->out, NULL, NULL);
 	out_str(ctx->out, "version", "bpfkit", BPFKIT_VERSION);
 	out_str(ctx->out, "git_rev", "git", BPFKIT_GIT_REV);

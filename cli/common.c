@@ -70,6 +70,24 @@ int cli_usage_error(struct cli_ctx *ctx, const char *fmt, ...)
 	return ret;
 }
 
+int cli_options_only(struct cli_ctx *ctx, int argc, char **argv)
+{
+	int c = cli_getopt(ctx, argc, argv, "", NULL);
+
+	if (c == -1)
+		return 0;
+	return c == CLI_OPT_HELP ? CLI_OPT_HELP : EXIT_USAGE;
+}
+
+int cli_no_args(struct cli_ctx *ctx, int argc, char **argv)
+{
+	int ret = cli_options_only(ctx, argc, argv);
+
+	if (!ret && optind < argc)
+		return cli_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	return ret;
+}
+
 int cli_errmsg(struct cli_ctx *ctx, const struct errmsg *err)
 {
 	if (err->msg[0])
