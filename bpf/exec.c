@@ -75,12 +75,8 @@ static int decode(const void *raw, size_t size, const struct trace_common *c, co
 		lb_lit(l, "}");
 		return 0;
 	}
-	if (c->timestamps) {
-		char t[32];
-		int n = snprintf(t, sizeof(t), "%-10.6f ", trace_elapsed(c, e.ts_ns));
-
-		lb_mem(l, t, n > 0 ? (size_t)n : 0);
-	}
+	if (c->timestamps)
+		trace_time_cell(l, trace_elapsed(c, e.ts_ns));
 	lb_str(l, e.comm, 16);
 	lb_lit(l, " ");
 	lb_u64(l, e.pid, 7);

@@ -58,12 +58,8 @@ static void line(struct linebuf *l, const struct trace_common *c, bool json, dou
 		lb_lit(l, "}");
 		return;
 	}
-	if (c->timestamps) {
-		char ts[32];
-		int n = snprintf(ts, sizeof(ts), "%-10.6f ", t);
-
-		lb_mem(l, ts, n > 0 ? (size_t)n : 0);
-	}
+	if (c->timestamps)
+		trace_time_cell(l, t);
 	lb_u64(l, pid, 7);
 	lb_lit(l, " ");
 	lb_u64(l, uid, 6);

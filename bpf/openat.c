@@ -91,12 +91,8 @@ static void event_json_line(struct linebuf *l, const struct openat_event *e)
 static void event_text_line(struct linebuf *l, const struct openat_event *e,
 			    const struct trace_common *c)
 {
-	if (c->timestamps) {
-		char t[32];
-		int n = snprintf(t, sizeof(t), "%-10.6f ", trace_elapsed(c, e->ts_ns));
-
-		lb_mem(l, t, n > 0 ? (size_t)n : 0);
-	}
+	if (c->timestamps)
+		trace_time_cell(l, trace_elapsed(c, e->ts_ns));
 	lb_u64(l, e->pid, 7);
 	lb_lit(l, " ");
 	lb_str(l, e->comm, 16);

@@ -187,12 +187,8 @@ static int decode(const void *raw, size_t size, const struct trace_common *c, co
 		lb_lit(l, "}");
 		return 0;
 	}
-	if (c->timestamps) {
-		char t[32];
-		int k = snprintf(t, sizeof(t), "%-10.6f ", trace_elapsed(c, e.ts_ns));
-
-		lb_mem(l, t, k > 0 ? (size_t)k : 0);
-	}
+	if (c->timestamps)
+		trace_time_cell(l, trace_elapsed(c, e.ts_ns));
 	lb_str(l, sa, 40);
 	lb_s64_right(l, e.sport, 5);
 	lb_lit(l, " ");

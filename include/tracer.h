@@ -178,4 +178,7 @@ int trace_kernel_offsets(struct trace_field *fields, size_t n, struct errmsg *er
 /* Seconds since c->start_ns for a bpf_ktime_get_ns() timestamp. */
 double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns);
 
+/* -T's text column, under a header cell "TIME(s)" of width 11. */
+void trace_time_cell(struct linebuf *l, double seconds);
+
 #endif

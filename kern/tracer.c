@@ -73,6 +73,14 @@ double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns)
 	return ktime_ns > c->start_ns ? (double)(ktime_ns - c->start_ns) / 1e9 : 0.0;
 }
 
+void trace_time_cell(struct linebuf *l, double seconds)
+{
+	char t[32];
+	int n = snprintf(t, sizeof(t), "%-10.6f ", seconds);
+
+	lb_mem(l, t, n > 0 ? (size_t)n : 0);
+}
+
 static int on_record(void *data, void *raw, size_t size)
 {
 	struct run *r = data;
