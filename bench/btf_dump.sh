@@ -17,37 +17,21 @@ BTF=${BTF:-/sys/kernel/btf/vmlinux}
 TIME=/usr/bin/time
 
 die() { echo "btf_dump: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 [ -x "$BPFKIT" ] || die "$BPFKIT: not an executable"
 [ -x "$TIME" ] || die "$TIME missing: apt-get install time"
 command -v bpftool >/dev/null || die "bpftool missing: apt-get install bpftool"
 [ -r "$BTF" ] || die "$BTF: not readable"
 
 tmp=$(mktemp) || die "cannot make a temporary file"
+BEST_TIME_FILE="$tmp"
 trap 'rm -f "$tmp"' EXIT
-
-# best CMD...: runs CMD RUNS times; prints "<best ms> <lowest peak KiB>".
-best() {
-	local i t0 t1 ms rss best_ms="" best_rss=""
-	for ((i = 0; i < RUNS; i++)); do
-		t0=$EPOCHREALTIME
-		"$TIME" -f '%e %M' -o "$tmp" "$@" >/dev/null || die "failed: $*"
-		t1=$EPOCHREALTIME
-		ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
-		rss=$(awk 'END { print $2 }' "$tmp")
-		if [ -z "$best_ms" ] || awk -v a="$ms" -v b="$best_ms" 'BEGIN { exit !(a < b) }'; then
-			best_ms=$ms
-		fi
-		if [ -z "$best_rss" ] || [ "$rss" -lt "$best_rss" ]; then
-			best_rss=$rss
-		fi
-	done
-	echo "$best_ms $best_rss"
-}
 
 row() {
 	local label=$1 mine=$2 theirs=$3
-	read -r m_ms m_kb <<<"$mine"
-	read -r t_ms t_kb <<<"$theirs"
+	read -r m_ms m_kb _ <<<"$mine"
+	read -r t_ms t_kb _ <<<"$theirs"
 	awk -v l="$label" -v mm="$m_ms" -v mk="$m_kb" -v tm="$t_ms" -v tk="$t_kb" 'BEGIN {
 		printf "%-10s %9.1f %9.1f %6.2f %11d %11d %6.2f\n", l, mm, tm, mm / tm, mk, tk, mk / tk
 	}'

@@ -17,10 +17,13 @@ ROOT=$(dirname "$HERE")
 BUILD=$(dirname "$BPFKIT")
 
 die() { echo "dwarf: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 [ -x "$TIME" ] || die "$TIME missing: apt-get install time"
 command -v pahole >/dev/null || die "pahole missing: apt-get install dwarves"
 
 tmp=$(mktemp -d) || die "cannot make a temporary directory"
+BEST_TIME_FILE="$tmp/time"
 trap 'rm -rf "$tmp"' EXIT
 
 ARCH=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -35,37 +38,14 @@ LARGEST=$(for f in "$BUILD"/fixtures/*.bpf.o; do
 done | sort -n | tail -n 1 | cut -d' ' -f2)
 [ -n "$LARGEST" ] || die "no fixtures in $BUILD/fixtures (make test-build)"
 
-# best CMD...: "<best wall ms> <best CPU ms (user+sys)> <lowest peak KiB>" over RUNS runs.
 # CPU time is reported beside wall time: on a shared machine it is the steadier number.
-best() {
-	local i t0 t1 ms cpu rss best_ms="" best_cpu="" best_rss=""
-	for ((i = 0; i < RUNS; i++)); do
-		t0=$EPOCHREALTIME
-		"$TIME" -f '%U %S %M' -o "$tmp/time" "$@" >/dev/null 2>&1 || die "failed: $*"
-		t1=$EPOCHREALTIME
-		ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
-		cpu=$(awk 'END { printf "%.0f", ($1 + $2) * 1000 }' "$tmp/time")
-		rss=$(awk 'END { print $3 }' "$tmp/time")
-		if [ -z "$best_ms" ] || awk -v a="$ms" -v b="$best_ms" 'BEGIN { exit !(a < b) }'; then
-			best_ms=$ms
-		fi
-		if [ -z "$best_cpu" ] || [ "$cpu" -lt "$best_cpu" ]; then
-			best_cpu=$cpu
-		fi
-		if [ -z "$best_rss" ] || [ "$rss" -lt "$best_rss" ]; then
-			best_rss=$rss
-		fi
-	done
-	echo "$best_ms $best_cpu $best_rss"
-}
-
 # row LABEL OBJ THEIRS BPFKIT-ARGS...: one bpfkit command against pahole's numbers THEIRS.
 row() {
 	local label=$1 obj=$2 theirs=$3 mine
 	shift 3
 	mine=$(best "$BPFKIT" "$@")
-	read -r m_ms m_cpu m_kb <<<"$mine"
-	read -r t_ms t_cpu t_kb <<<"$theirs"
+	read -r m_ms m_kb m_cpu <<<"$mine"
+	read -r t_ms t_kb t_cpu <<<"$theirs"
 	awk -v l="$label" -v mm="$m_ms" -v mc="$m_cpu" -v mk="$m_kb" -v tm="$t_ms" -v tc="$t_cpu" \
 		-v tk="$t_kb" 'BEGIN {
 		printf "%-34s %8.1f %8.1f %5.2f %7d %7d %5.2f %8d %8d %5.2f\n", l, mm, tm, mm / tm,

@@ -14,32 +14,20 @@ TIME=/usr/bin/time
 FIXTURES=$(dirname "$BPFKIT")/fixtures
 
 die() { echo "inspect: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 [ -x "$TIME" ] || die "$TIME missing: apt-get install time"
 largest=$(ls -S "$FIXTURES"/*.bpf.o 2>/dev/null | head -n 1)
 [ -n "$largest" ] || die "no fixtures in $FIXTURES: run 'make test-build' first"
 core_obj="$FIXTURES/core.bpf.o"
 tmp=$(mktemp) || die "cannot make a temporary file"
+BEST_TIME_FILE="$tmp"
 trap 'rm -f "$tmp"' EXIT
-
-# best CMD...: prints "<best ms> <lowest peak KiB>" over RUNS runs.
-best() {
-	local i t0 t1 ms rss best_ms=999999 best_rss=999999999
-	for ((i = 0; i < RUNS; i++)); do
-		t0=$EPOCHREALTIME
-		"$TIME" -f '%M' -o "$tmp" "$@" >/dev/null 2>&1 || die "failed: $*"
-		t1=$EPOCHREALTIME
-		ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
-		rss=$(tail -n 1 "$tmp")
-		awk -v a="$ms" -v b="$best_ms" 'BEGIN { exit !(a < b) }' && best_ms=$ms
-		[ "$rss" -lt "$best_rss" ] && best_rss=$rss
-	done
-	echo "$best_ms $best_rss"
-}
 
 row() {
 	local label=$1
 	shift
-	read -r ms kib < <(best "$@")
+	read -r ms kib _ < <(best "$@")
 	printf '  %-46s %8s %10s\n' "$label" "$ms" "$((kib / 1024))"
 }
 

@@ -19,12 +19,15 @@ TIME=/usr/bin/time
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 die() { echo "map: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 [ -x "$BPFKIT" ] || die "$BPFKIT: not an executable"
 [ -x "$TIME" ] || die "$TIME missing: apt-get install time"
 command -v bpftool >/dev/null || die "bpftool missing: apt-get install bpftool"
 [ "$(id -u)" -eq 0 ] || die "needs root (creates maps)"
 
 WORK=$(mktemp -d) || die "cannot make a temporary directory"
+BEST_TIME_FILE="$WORK/t"
 PIN=/sys/fs/bpf/bkbench-$$
 holder=
 cleanup() {
@@ -57,29 +60,10 @@ hold() {
 }
 release() { exec 3>&-; wait "$holder"; holder=; }
 
-# best CMD...: runs CMD RUNS times; prints "<best ms> <lowest peak KiB>".
-best() {
-	local i t0 t1 ms rss best_ms="" best_rss=""
-	for ((i = 0; i < RUNS; i++)); do
-		t0=$EPOCHREALTIME
-		"$TIME" -f '%e %M' -o "$WORK/t" "$@" >/dev/null || die "failed: $*"
-		t1=$EPOCHREALTIME
-		ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
-		rss=$(awk 'END { print $2 }' "$WORK/t")
-		if [ -z "$best_ms" ] || awk -v a="$ms" -v b="$best_ms" 'BEGIN { exit !(a < b) }'; then
-			best_ms=$ms
-		fi
-		if [ -z "$best_rss" ] || [ "$rss" -lt "$best_rss" ]; then
-			best_rss=$rss
-		fi
-	done
-	echo "$best_ms $best_rss"
-}
-
 row() {
 	local label=$1 mine=$2 theirs=$3
-	read -r m_ms m_kb <<<"$mine"
-	read -r t_ms t_kb <<<"$theirs"
+	read -r m_ms m_kb _ <<<"$mine"
+	read -r t_ms t_kb _ <<<"$theirs"
 	awk -v l="$label" -v mm="$m_ms" -v mk="$m_kb" -v tm="$t_ms" -v tk="$t_kb" 'BEGIN {
 		printf "%-24s %9.1f %9.1f %6.2f %11d %11d %6.2f\n", l, mm, tm, mm / tm, mk, tk, mk / tk
 	}'
@@ -115,5 +99,5 @@ NSMALL=$((NBIG / 10))
 hold big "$NSMALL" "$PIN"
 small=$(best "$BPFKIT" map dump pinned "$PIN" --json)
 release
-read -r s_ms s_kb <<<"$small"
+read -r s_ms s_kb _ <<<"$small"
 echo "bpfkit map dump --json of $NSMALL entries: $s_ms ms, $s_kb KiB peak (memory does not grow with the map)"

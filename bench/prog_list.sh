@@ -17,6 +17,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 LOAD=$(dirname "$BPFKIT")/bench/objs_load
 
 die() { echo "prog_list: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.bash
+. "$(dirname "$0")/lib.bash"
 [ "$(id -u)" = 0 ] || die "needs root"
 [ -x "$TIME" ] || die "$TIME missing: apt-get install time"
 command -v bpftool >/dev/null || die "bpftool missing: apt-get install bpftool"
@@ -25,6 +27,7 @@ if [ ! -x "$LOAD" ] || [ "$HERE/objs_load.c" -nt "$LOAD" ]; then
 	${CC:-cc} -O2 -Wall -o "$LOAD" "$HERE/objs_load.c" -lbpf || die "cannot build $LOAD"
 fi
 tmp=$(mktemp) || die "cannot make a temporary file"
+BEST_TIME_FILE="$tmp"
 loader=
 trap 'rm -f "$tmp" "$tmp.ready"; [ -n "$loader" ] && kill "$loader" 2>/dev/null; wait' EXIT
 trap 'exit 143' TERM INT
@@ -39,26 +42,11 @@ done
 grep -q ready "$tmp.ready" || die "the loader is not ready after 60 s"
 total=$(bpftool prog list -j | jq length)
 
-# best CMD...: prints "<best ms> <lowest peak KiB>" over RUNS runs.
-best() {
-	local i t0 t1 ms rss best_ms=999999 best_rss=999999999
-	for ((i = 0; i < RUNS; i++)); do
-		t0=$EPOCHREALTIME
-		"$TIME" -f '%M' -o "$tmp" "$@" >/dev/null 2>&1 || die "failed: $*"
-		t1=$EPOCHREALTIME
-		ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
-		rss=$(tail -n 1 "$tmp")
-		awk -v a="$ms" -v b="$best_ms" 'BEGIN { exit !(a < b) }' && best_ms=$ms
-		[ "$rss" -lt "$best_rss" ] && best_rss=$rss
-	done
-	echo "$best_ms $best_rss"
-}
-
 echo "$total programs loaded ($PROGS by the loader), $MAPS maps by the loader; best of $RUNS runs"
 printf '%-34s %10s %12s\n' command wall_ms peak_rss_KiB
 for cmd in "$BPFKIT prog list --json" "bpftool prog list --json" "bpftool -f prog list --json" \
 	   "$BPFKIT prog list" "bpftool prog list" "$BPFKIT link list --json" "bpftool link list --json"; do
 	# shellcheck disable=SC2086
-	read -r ms rss < <(best $cmd)
+	read -r ms rss _ < <(best $cmd)
 	printf '%-34s %10s %12s\n' "${cmd/#$BPFKIT/bpfkit}" "$ms" "$rss"
 done
