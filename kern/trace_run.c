@@ -245,32 +245,31 @@ static int pick_type(struct bk_object *o, const struct btf *btf, const struct tr
 }
 
 /*
- * Where record types are searched: the object's DWARF types as BTF when it was built with -g
- * (.BTF's ids unchanged, the DWARF-only types after them: a record struct the code never
- * names as a map value or global is only there), else .BTF. Unreadable DWARF is not an
- * error here: the records may well be in .BTF, and 'btf show --dwarf' reports the cause.
+ * The object's DWARF types as BTF (.BTF's ids unchanged, the DWARF-only types after them: a
+ * record struct the code never names as a map value or global is only there), or NULL.
+ * Built only when .BTF lacks a record type: conversion costs tens of milliseconds and more.
+ * Unreadable DWARF is not an error here; 'btf show --dwarf' reports the cause.
  */
-static const struct btf *record_types(struct bk_object *o)
+static const struct btf *dwarf_types(struct bk_object *o)
 {
 	const struct bk_btf *dwarf;
 	struct errmsg ignored = { 0 };
 
 	if (bk_object_has_dwarf(o) && !bk_object_dwarf_btf(o, &dwarf, &ignored))
 		return dwarf->btf;
-	return bk_object_btf(o);
+	return NULL;
 }
 
 int trace_run_plan(struct bk_object *o, struct bpf_object *obj, const struct trace_run_opts *opts,
 		   struct trace_run_plan *plan, struct errmsg *err)
 {
-	const struct btf *btf = record_types(o);
+	const struct btf *btf = bk_object_btf(o), *dwarf;
 	uint32_t nr_btf = bk_object_btf(o) ? btf__type_cnt(bk_object_btf(o)) : 1;
 	struct bpf_map *m;
 	size_t cap = 0;
 	int ret = 0;
 
 	memset(plan, 0, sizeof(*plan));
-	plan->btf = btf;
 	bpf_object__for_each_map(m, obj)
 		cap++;
 	plan->maps = calloc(cap ? cap : 1, sizeof(*plan->maps));
@@ -284,7 +283,7 @@ int trace_run_plan(struct bk_object *o, struct bpf_object *obj, const struct tra
 			continue;
 		if (opts->map && strcmp(opts->map, bpf_map__name(m)))
 			continue;
-		if (!btf)
+		if (!btf && !(btf = dwarf_types(o)))
 			return errmsg_set(err, -ENOENT, "%s has no BTF: its records cannot be decoded (build it with clang -g)",
 					  o->name);
 		tm = &plan->maps[plan->nr_maps++];
@@ -293,10 +292,16 @@ int trace_run_plan(struct bk_object *o, struct bpf_object *obj, const struct tra
 		if (!tm->name)
 			return errmsg_set(err, -ENOMEM, "out of memory");
 		ret = pick_type(o, btf, opts, tm, err);
+		if (ret == -ENOENT && btf == bk_object_btf(o) && (dwarf = dwarf_types(o))) {
+			btf = dwarf;	/* a superset: the maps already picked keep their ids */
+			errmsg_clear(err);
+			ret = pick_type(o, btf, opts, tm, err);
+		}
 		if (ret)
 			return ret;
 		tm->from_dwarf = tm->type_id >= nr_btf;
 	}
+	plan->btf = btf;
 	if (!plan->nr_maps)
 		return errmsg_set(err, -ENOENT, opts->map ? "no ring buffer or perf buffer map '%s' in %s"
 							: "%s%s has no ring buffer or perf buffer map: nothing to read",
