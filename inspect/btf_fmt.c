@@ -142,6 +142,7 @@ static void emit_scalar(struct walker *w, const struct btf_type *t, uint64_t v, 
 			const char *name, uint32_t index)
 {
 	struct bk_leaf l = { .kind = BK_LEAF_UINT, .u = v };
+	uint64_t mask = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
 
 	if (btf_is_int(t)) {
 		if (btf_int_encoding(t) & BTF_INT_BOOL) {
@@ -157,8 +158,10 @@ static void emit_scalar(struct walker *w, const struct btf_type *t, uint64_t v, 
 		l.kind = BK_LEAF_ENUM;
 		l.is_signed = btf_kflag(t);
 		l.s = sign_extend(v, bits);
+		/* BTF keeps s32/u32 values: sign-extended and cut to the enum's width, a 2-byte
+		 * -3 (0xfffd in memory) matches */
 		for (int i = 0; i < btf_vlen(t); i++)
-			if ((uint32_t)e[i].val == (uint32_t)v) {
+			if (((uint64_t)(int64_t)e[i].val & mask) == (v & mask)) {
 				l.str = btf__name_by_offset(w->btf, e[i].name_off);
 				break;
 			}

@@ -293,6 +293,33 @@ static void test_jsonw_matches_cjson(void)
 	cJSON_Delete(doc);
 }
 
+/* Enums narrower than 4 bytes with negative values, and 64-bit ones: named, not numbered
+ * (a 2-byte -3 is 0xfffd in memory, 0xfffffffd in BTF). */
+static void test_enums_of_any_size_by_name(void)
+{
+	struct btf *b = btf__new_empty();
+	const unsigned char low16[] = { 0xfd, 0xff }, odd16[] = { 0x05, 0x00 };
+	const unsigned char top64[] = { 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff };
+	struct btf *saved = btf;
+	int e16, e64;
+
+	CHECK(b != NULL, "btf__new_empty");
+	if (!b)
+		return;
+	e16 = btf__add_enum(b, "prio16", 2);
+	btf__add_enum_value(b, "PRIO_LOW", -3);
+	btf__add_enum_value(b, "PRIO_HIGH", 300);
+	e64 = btf__add_enum64(b, "wide", 8, false);
+	btf__add_enum64_value(b, "WIDE_TOP", 0xffffffff00000000ull);
+	CHECK(e16 > 0 && e64 > 0, "building the enums");
+	btf = b;
+	CHECK_STR(leaves(e16, low16, sizeof(low16)), "=PRIO_LOW ");
+	CHECK_STR(leaves(e16, odd16, sizeof(odd16)), "=? ");
+	CHECK_STR(leaves(e64, top64, sizeof(top64)), "=WIDE_TOP ");
+	btf = saved;
+	btf__free(b);
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096];
@@ -307,6 +334,7 @@ int main(int argc, char **argv)
 		test_bitfields();
 		test_big_numbers();
 	}
+	test_enums_of_any_size_by_name();
 	test_bytes_without_btf();
 	test_jsonw_matches_cjson();
 	test_fuzz_regressions();
