@@ -160,8 +160,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
 	if (ret)
 		return ret;
 
-	if (ctx->quiet && !out_json(ctx->out))	/* -q: only the exit code and diagnostics */
-		return EXIT_OK;
+	if (ctx->quiet)
+		out_quiet(ctx->out);	/* -q: only the exit code and diagnostics */
 	out_object_begin(ctx->out, NULL, NULL);
 	out_str(ctx->out, "source", "source", o.src);
 	out_str(ctx->out, "output", "output", r.out);

@@ -165,7 +165,9 @@ int cmd_package(struct cli_ctx *ctx, int argc, char **argv)
 		return ret;
 	if (gen_package(obj, out, &o, &err)) {
 		ret = cli_errmsg(ctx, &err);
-	} else if (!ctx->quiet || out_json(ctx->out)) {	/* -q: only the exit code */
+	} else {
+		if (ctx->quiet)
+			out_quiet(ctx->out);	/* -q: only the exit code */
 		out_object_begin(ctx->out, NULL, NULL);
 		out_str(ctx->out, "file", "file", argv[optind]);
 		out_str(ctx->out, "output", "output", out);

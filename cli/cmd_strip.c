@@ -87,7 +87,9 @@ int cmd_strip(struct cli_ctx *ctx, int argc, char **argv)
 		ret = strip_keep(ctx, obj, out ? out : in, keep, nkeep, &after, &added);
 	else if (gen_strip(obj, out ? out : in, &after, &err))
 		ret = cli_errmsg(ctx, &err);
-	if (!ret && (!ctx->quiet || out_json(ctx->out))) {	/* -q: only the exit code */
+	if (!ret) {
+		if (ctx->quiet)
+			out_quiet(ctx->out);	/* -q: only the exit code */
 		out_object_begin(ctx->out, NULL, NULL);
 		out_str(ctx->out, "file", "file", obj->name);
 		out_str(ctx->out, "output", "output", out ? out : in);

@@ -34,8 +34,8 @@ struct out {
 	size_t nr_labels;
 	bool overflow;		/* nesting deeper than MAX_DEPTH: a bug, reported at finish */
 	int write_err;		/* first write error: sticky, later flushes report the same */
-	bool failed;
-	bool quiet;		/* out_quiet(): text is not printed */		/* out_set_error(): the document is the error, nothing else */
+	bool failed;		/* out_set_error(): the document is the error, nothing else */
+	bool quiet;		/* out_quiet(): text is not printed */
 };
 
 struct out *out_new(FILE *f, bool json, bool pretty)
