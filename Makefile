@@ -179,7 +179,7 @@ test: deps
 	$(Q)tests/run.sh $(OUTPUT) $(T)
 
 # README samples are the binary's output (scripts/docs.py); the tests fail when one drifts.
-docs: all
+docs: test-build	# samples read build/fixtures too
 	$(Q)./scripts/docs.py $(BIN)
 
 demo: deps
