@@ -114,9 +114,10 @@ vmlinux:
 	mv $(VMLINUX_H_CHECKED).tmp $(VMLINUX_H_CHECKED)
 
 # Bundled programs: compile, link with bpftool (drops DWARF, keeps BTF), make a skeleton.
+# The prefix map keeps the checkout's path out of .BTF.ext line info: same source, same bytes.
 $(OUTPUT)/bpf/%.tmp.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -Iinclude -I$(OUTPUT) $(CLANG_SYS_INCLUDES) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -ffile-prefix-map=$(CURDIR)=. -MMD -MP -Iinclude -I$(OUTPUT) $(CLANG_SYS_INCLUDES) -c $< -o $@
 
 $(OUTPUT)/bpf/%.bpf.o: $(OUTPUT)/bpf/%.tmp.bpf.o
 	$(Q)$(BPFTOOL) gen object $@ $<

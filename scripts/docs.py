@@ -12,9 +12,9 @@ A sample is a fenced block right after a marker line:
 
 usage: docs.py BPFKIT [--check] [FILE...]
 Without --check, each sample block is rewritten with the command's output. With --check,
-nothing is written: exit 1 and a diff for every sample that no longer matches, numbers
-excepted where the marker says `sample-volatile` (ids, times, pids, sizes of things that
-change from machine to machine). Commands run from the repository root, through a shell
+nothing is written: exit 1 and a diff for every sample that no longer matches, numbers and
+hex digests excepted where the marker says `sample-volatile` (ids, times, pids, hashes,
+sizes of things that change from machine to machine). Commands run from the repository root, through a shell
 (they are the README's own, not user input); "bpfkit" at their start is BPFKIT.
 """
 import difflib
@@ -35,8 +35,10 @@ def run(bpfkit, cmd, root):
 
 
 def normalize(text, volatile):
-    """Volatile samples: numbers may change, and with them the columns' widths."""
-    return re.sub(r" +", " ", re.sub(r"\d+", "N", text)) if volatile else text
+    """Volatile samples: numbers and digests may change, and with them the columns' widths."""
+    if not volatile:
+        return text
+    return re.sub(r" +", " ", re.sub(r"\d+", "N", re.sub(r"\b[0-9a-f]{32,}\b", "HASH", text)))
 
 
 def process(path, bpfkit, root, check):
