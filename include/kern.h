@@ -25,9 +25,13 @@ int kern_ensure_tracefs(struct errmsg *err);
 /* Reword a failed load/attach (EPERM, ENOENT, ...) with the cause and the fix. */
 int kern_explain(struct errmsg *err, int code, const char *what);
 
-/* Set by SIGINT/SIGTERM (kern_trap_signals) and by a consumer that has seen enough. */
+/* Non-zero once SIGINT/SIGTERM (kern_trap_signals) or a consumer that has seen enough asked
+ * to stop; it counts the requests, so a drain can tell a new one from the one it serves. */
 extern volatile sig_atomic_t kern_stop;
 void kern_trap_signals(void);
+void kern_request_stop(void);
+/* A stop request a sample callback must obey: any outside a drain, a new one inside it. */
+bool kern_stopping(void);
 
 /*
  * A sample callback returns this to end the current batch early (the sample it handled is
@@ -49,6 +53,13 @@ struct ring_limits {
  * back (no wakeup below the threshold) are collected on each timeout. 0 or -errno.
  */
 int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct errmsg *err);
+
+/*
+ * After the loop, once the programs are detached: read what they queued before the stop, so
+ * Ctrl-C or --duration loses nothing already captured. Ends when the ring is empty, on a new
+ * stop request (a second Ctrl-C, --count reached) or when after_batch() says stop.
+ */
+int kern_ring_drain(struct ring_buffer *rb, const struct ring_limits *lim, struct errmsg *err);
 
 /* Sum of a per-CPU u64 array element over all possible CPUs. */
 int kern_percpu_sum(int map_fd, uint32_t key, uint64_t *sum);

@@ -175,6 +175,10 @@ struct trace_field {
  * (a CO-RE relocation costs that parse before load). 0, or -errno naming what is missing. */
 int trace_kernel_offsets(struct trace_field *fields, size_t n, struct errmsg *err);
 
+/* After the stop: whether records still queued are wanted (not past --count, nor into an
+ * output that failed). */
+bool wants_rest(const struct trace_common *c, const struct trace_result *res);
+
 /* Seconds since c->start_ns for a bpf_ktime_get_ns() timestamp. */
 double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns);
 

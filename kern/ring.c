@@ -11,11 +11,22 @@
 #include "kern.h"
 
 volatile sig_atomic_t kern_stop;
+static sig_atomic_t drain_from;	/* the stop requests a drain in progress already serves */
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	kern_stop = 1;
+	kern_stop++;
+}
+
+void kern_request_stop(void)
+{
+	kern_stop++;
+}
+
+bool kern_stopping(void)
+{
+	return kern_stop > drain_from;
 }
 
 void kern_trap_signals(void)
@@ -58,12 +69,27 @@ int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct
 		if (deadline && now_s() >= deadline)
 			break;
 	}
-	/* what arrived before the stop still counts (one batch at most) */
-	if (!kern_stop)
-		ring_buffer__consume(rb);
 	if (lim->after_batch)
 		lim->after_batch(lim->ctx);
 	return 0;
+}
+
+int kern_ring_drain(struct ring_buffer *rb, const struct ring_limits *lim, struct errmsg *err)
+{
+	int n, ret = 0;
+
+	drain_from = kern_stop;
+	do {
+		n = rb ? ring_buffer__consume(rb) : 0;
+		if (n < 0 && n != KERN_RING_BREAK) {
+			ret = errmsg_set(err, n, "reading the ring buffer: %s", strerror(-n));
+			break;
+		}
+		if (lim->after_batch && lim->after_batch(lim->ctx))
+			break;
+	} while (n && !kern_stopping());
+	drain_from = 0;
+	return ret;
 }
 
 int kern_percpu_sum(int map_fd, uint32_t key, uint64_t *sum)

@@ -566,7 +566,7 @@ static int emit(struct reader *r, const void *data, size_t size, int cpu)
 	struct sbuf *b = &r->line;
 	bool json = r->sink->json;
 
-	if (kern_stop)
+	if (kern_stopping())
 		return KERN_RING_BREAK;
 	b->n = 0;
 	b->oom = false;
@@ -596,8 +596,8 @@ static int emit(struct reader *r, const void *data, size_t size, int cpu)
 	r->res->events++;
 	r->sink->line(r->sink->ctx, b->p ? b->p : "");
 	if (r->c->count && r->res->events >= r->c->count)
-		kern_stop = 1;
-	if (kern_stop || ++r->batch >= KERN_RING_BATCH)
+		kern_request_stop();
+	if (kern_stopping() || ++r->batch >= KERN_RING_BATCH)
 		return KERN_RING_BREAK;
 	return 0;
 }
@@ -636,7 +636,7 @@ static int after_batch(void *ctx)
 {
 	struct run *run = ctx;
 
-	for (size_t i = 0; i < run->nr_pbs && !kern_stop; i++)
+	for (size_t i = 0; i < run->nr_pbs && !kern_stopping(); i++)
 		perf_buffer__consume(run->pbs[i]);
 	return flush(run);
 }
@@ -665,6 +665,14 @@ static int perf_loop(struct run *run, double duration_s, struct errmsg *err)
 			break;
 	}
 	return 0;
+}
+
+static void detach(struct bpf_link ***links, size_t *n)
+{
+	while (*n)
+		bpf_link__destroy((*links)[--*n]);
+	free(*links);
+	*links = NULL;
 }
 
 /* --program: only those load; a program nobody named that libbpf cannot attach by its
@@ -780,11 +788,12 @@ int trace_run(struct bpf_object *obj, const struct trace_run_opts *opts,
 	if (ret)
 		goto out;
 	ret = rb ? kern_ring_loop(rb, &lim, err) : perf_loop(&run, c->duration_s, err);
+	detach(&links, &nr_links);
+	if (!ret && wants_rest(c, res))	/* the perf buffers drain in after_batch() */
+		ret = kern_ring_drain(rb, &lim, err);
 	after_batch(&run);
 out:
-	while (nr_links)
-		bpf_link__destroy(links[--nr_links]);
-	free(links);
+	detach(&links, &nr_links);
 	ring_buffer__free(rb);
 	for (size_t i = 0; run.pbs && i < run.nr_pbs; i++)
 		perf_buffer__free(run.pbs[i]);

@@ -86,7 +86,7 @@ static int on_record(void *data, void *raw, size_t size)
 	struct run *r = data;
 	struct linebuf l;
 
-	if (kern_stop)
+	if (kern_stopping())
 		return KERN_RING_BREAK;
 	l.n = 0;
 	if (r->t->decode(raw, size, r->c, r->priv, r->sink->json, &l))
@@ -94,8 +94,8 @@ static int on_record(void *data, void *raw, size_t size)
 	r->res->events++;
 	r->sink->line(r->sink->ctx, lb_end(&l));
 	if (r->c->count && r->res->events >= r->c->count)
-		kern_stop = 1;
-	if (kern_stop || ++r->batch >= KERN_RING_BATCH)
+		kern_request_stop();
+	if (kern_stopping() || ++r->batch >= KERN_RING_BATCH)
 		return KERN_RING_BREAK;
 	return 0;
 }
@@ -426,6 +426,23 @@ static int serve_metrics(struct run *r, struct kmetrics_server **srv, struct err
 	return ret;
 }
 
+static void detach(const struct tracer *t, void *priv, struct bpf_link ***links, size_t *n,
+		   bool *attached)
+{
+	while (*n)
+		bpf_link__destroy((*links)[--*n]);
+	free(*links);
+	*links = NULL;
+	if (*attached && t->detach)
+		t->detach(priv);
+	*attached = false;
+}
+
+bool wants_rest(const struct trace_common *c, const struct trace_result *res)
+{
+	return !res->write_err && (!c->count || res->events < c->count);
+}
+
 int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_common *c,
 		   void *priv, const struct trace_sink *sink, struct trace_result *res,
 		   struct errmsg *err)
@@ -487,6 +504,9 @@ int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_
 		r.next_tick = r.stats_at + r.interval_s;
 	}
 	ret = rb ? kern_ring_loop(rb, &lim, err) : other_loop(&r, pipe_fd, err);
+	detach(t, priv, &links, &nr_links, &attached);
+	if (!ret && rb && wants_rest(c, res))
+		ret = kern_ring_drain(rb, &lim, err);
 	res->lost = obj ? sum_drops(t, obj) : 0;
 	after_batch(&r);
 	if (!ret && !r.tick_ret && t->tick) {	/* the last counts, also without an interval */
@@ -501,10 +521,6 @@ out:
 	if (pipe_fd >= 0)
 		close(pipe_fd);
 	ring_buffer__free(rb);
-	while (nr_links)
-		bpf_link__destroy(links[--nr_links]);
-	free(links);
-	if (attached && t->detach)
-		t->detach(priv);
+	detach(t, priv, &links, &nr_links, &attached);
 	return ret;
 }

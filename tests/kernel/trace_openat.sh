@@ -79,6 +79,26 @@ test_marker_open_json() {
 	grep -Eq '^[0-9]+ events, [0-9]+ lost$' "$TMPD/ev.err" || fail "no summary: $(cat "$TMPD/ev.err")"
 }
 
+# Events queued in the ring when Ctrl-C arrives are printed, not dropped: the tracer is
+# stopped while they are made, so none can have been read before the signal.
+test_records_queued_at_sigint_are_printed() {
+	setup
+	start_tracer "$TMPD/ev" --json -n bkqueue
+	sleep 0.5
+	kill -STOP "$TRACER"
+	opener "$MARK" 25 bkqueue > /dev/null
+	kill -INT "$TRACER"
+	kill -CONT "$TRACER"
+	wait "$TRACER"
+	TRACER_RC=$?
+	trap - EXIT
+	[ "$TRACER_RC" -eq 0 ] || fail "tracer exit $TRACER_RC: $(cat "$TMPD/ev.err")"
+	local n
+	n=$(jq -c --arg p "$MARK" 'select(.path == $p)' "$TMPD/ev" | wc -l)
+	[ "$n" -eq 25 ] || fail "$n of 25 queued records printed; stderr: $(cat "$TMPD/ev.err")"
+	grep -q '^25 events, 0 lost$' "$TMPD/ev.err" || fail "summary: $(cat "$TMPD/ev.err")"
+}
+
 test_failed_open_shows_errno() {
 	setup
 	start_tracer "$TMPD/ev" --json --failed
