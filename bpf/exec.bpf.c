@@ -146,67 +146,75 @@ static __always_inline int remember(__u64 filename, __u64 argv)
 	return 0;
 }
 
+/*
+ * One program for both entries and one for both exits: each verified once at start, not
+ * twice. The attach cookie is 1 on execveat, whose filename and argv come one argument later.
+ */
 SEC("tp/syscalls/sys_enter_execve")
-int handle_enter_execve(struct syscall_enter_record *ctx)
+int handle_enter(struct syscall_enter_record *ctx)
 {
-	return remember(ctx->args[0], ctx->args[1]);
+	__u64 a0 = ctx->args[0], a1 = ctx->args[1], a2 = ctx->args[2];
+
+	return bpf_get_attach_cookie(ctx) ? remember(a1, a2) : remember(a0, a1);
 }
 
-SEC("tp/syscalls/sys_enter_execveat")
-int handle_enter_execveat(struct syscall_enter_record *ctx)
+struct argv_walk {
+	struct exec_event *e;
+	__u64 argv;	/* the caller's argv */
+	__u32 off;	/* bytes of e->args used */
+	__u32 nr;	/* arguments read */
+};
+
+/* bpf_loop() callback: argument i into e->args; non-zero ends the walk. A helper-driven
+ * loop is verified once, not once per iteration as an open-coded one is (ms at start). */
+static long read_arg(__u64 i, struct argv_walk *w)
 {
-	return remember(ctx->args[1], ctx->args[2]);
+	__u32 off = w->off;
+	__u64 p = 0;
+	long n;
+
+	if (bpf_probe_read_user(&p, sizeof(p), (void *)(w->argv + i * sizeof(p))) || !p)
+		return 1;
+	if (off > EXEC_ARGS_LEN - EXEC_ARG_LEN) {
+		w->e->args_cut = 1;
+		return 1;
+	}
+	n = bpf_probe_read_user_str(&w->e->args[off], EXEC_ARG_LEN, (void *)p);
+	if (n <= 0)
+		return 1;
+	w->off = off + n;
+	w->nr++;
+	return 0;
 }
 
 /* A failed exec: the caller's memory still holds the filename and argv. */
 static __always_inline int report_failure(struct syscall_exit_record *ctx)
 {
 	struct inflight *in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
-	struct exec_event *e;
-	__u32 off = 0;
-	int i;
+	struct argv_walk w = { 0 };
 
 	if (!in || !in->valid)
 		return 0;
 	in->valid = 0;
 	if (ctx->ret >= 0)	/* sched_process_exec reported it */
 		return 0;
-	e = new_event();
-	if (!e)
+	w.e = new_event();
+	if (!w.e)
 		return 0;
-	e->ret = (__s32)ctx->ret;
-	if (bpf_probe_read_user_str(e->filename, sizeof(e->filename), (void *)in->filename) < 0)
-		e->filename[0] = '\0';
-	for (i = 0; i < EXEC_MAX_ARGS; i++) {
-		__u64 p = 0;
-		long n;
-
-		if (bpf_probe_read_user(&p, sizeof(p), (void *)(in->argv + i * sizeof(p))) || !p)
-			break;
-		if (off > EXEC_ARGS_LEN - EXEC_ARG_LEN) {
-			e->args_cut = 1;
-			break;
-		}
-		n = bpf_probe_read_user_str(&e->args[off], EXEC_ARG_LEN, (void *)p);
-		if (n <= 0)
-			break;
-		off += n;
-	}
-	if (i == EXEC_MAX_ARGS)
-		e->args_cut = 1;
-	e->args_len = off;
-	bpf_ringbuf_submit(e, 0);
+	w.e->ret = (__s32)ctx->ret;
+	if (bpf_probe_read_user_str(w.e->filename, sizeof(w.e->filename), (void *)in->filename) < 0)
+		w.e->filename[0] = '\0';
+	w.argv = in->argv;
+	bpf_loop(EXEC_MAX_ARGS, read_arg, &w, 0);
+	if (w.nr == EXEC_MAX_ARGS)	/* there may be more */
+		w.e->args_cut = 1;
+	w.e->args_len = w.off;
+	bpf_ringbuf_submit(w.e, 0);
 	return 0;
 }
 
 SEC("tp/syscalls/sys_exit_execve")
-int handle_exit_execve(struct syscall_exit_record *ctx)
-{
-	return report_failure(ctx);
-}
-
-SEC("tp/syscalls/sys_exit_execveat")
-int handle_exit_execveat(struct syscall_exit_record *ctx)
+int handle_exit(struct syscall_exit_record *ctx)
 {
 	return report_failure(ctx);
 }

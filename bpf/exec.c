@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* User half of the exec tracer: -x, the record as a line (kern/tracer.c does the rest). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
 
 #include "bpfkit/exec.h"
 #include "exec.skel.h"
+#include "kern.h"
 #include "kload.h"
 #include "linebuf.h"
 #include "tracer.h"
@@ -117,6 +120,45 @@ static int configure(struct bpf_object *obj, const struct trace_common *c, void 
 	return ret;
 }
 
+/* The syscall programs serve execve and execveat both (the cookie tells them apart). */
+static int attach(struct bpf_object *obj, void *priv, struct bpf_link ***links, size_t *n,
+		  struct errmsg *err)
+{
+	static const struct {
+		const char *prog, *category, *event;
+		uint64_t cookie;
+	} hooks[] = {
+		{ "handle_exec", "sched", "sched_process_exec", 0 },
+		{ "handle_enter", "syscalls", "sys_enter_execve", 0 },
+		{ "handle_enter", "syscalls", "sys_enter_execveat", 1 },
+		{ "handle_exit", "syscalls", "sys_exit_execve", 0 },
+		{ "handle_exit", "syscalls", "sys_exit_execveat", 0 },
+	};
+	(void)priv;
+	*n = 0;
+	*links = calloc(sizeof(hooks) / sizeof(hooks[0]), sizeof(**links));
+	if (!*links)
+		return errmsg_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		LIBBPF_OPTS(bpf_tracepoint_opts, opts, .bpf_cookie = hooks[i].cookie);
+		struct bpf_program *p = bpf_object__find_program_by_name(obj, hooks[i].prog);
+		struct bpf_link *l;
+		char what[128];
+
+		if (!bpf_program__autoload(p))	/* -x: no handle_exec */
+			continue;
+		l = bpf_program__attach_tracepoint_opts(p, hooks[i].category, hooks[i].event,
+							&opts);
+		if (!l) {
+			snprintf(what, sizeof(what), "attaching %s to %s:%s", hooks[i].prog,
+				 hooks[i].category, hooks[i].event);
+			return kern_explain(err, -errno, what);
+		}
+		(*links)[(*n)++] = l;
+	}
+	return 0;
+}
+
 static const void *elf_bytes(size_t *size)
 {
 	return exec_bpf__elf_bytes(size);
@@ -134,6 +176,7 @@ const struct tracer tracer_exec = {
 	.filters = TRACE_PID | TRACE_TID | TRACE_UID | TRACE_COMM | TRACE_CGROUP | TRACE_FAILED,
 	.elf_bytes = elf_bytes,
 	.configure = configure,
+	.attach = attach,
 	.ring_map = "events",
 	.drops_map = "drops",
 	.nr_drops = EXEC_NR_DROPS,

@@ -35,7 +35,39 @@ test_failed_exec_with_x() {
 	out=$(jq -c --arg f "$missing" 'select(.filename == $f)' "$TMPD/ev" | head -n 1)
 	jq_is .ret -2
 	jq_is .args "$missing marker-arg"
+	jq_is .args_truncated false
 	[ "$(jq -s '[.[] | select(.ret == 0)] | length' "$TMPD/ev")" -eq 0 ] || fail "-x let successful execs through"
+}
+
+# execveat shares execve's programs (the attach cookie shifts its arguments); a failed call
+# with more arguments than are read is marked cut.
+test_failed_execveat_and_many_args() {
+	need_root
+	start_trace exec "$TMPD/ev" --json -x
+	wait_attached "$TRACER_PID" || fail "tracer did not attach"
+	local missing="$TMPD/no-such-binary-$RANDOM"
+	python3 - "$missing" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+nr = {"x86_64": 322, "aarch64": 281}[os.uname().machine]    # execveat
+path = sys.argv[1].encode()
+argv = (ctypes.c_char_p * 3)(path, b"at-arg", None)
+libc.syscall(nr, -100, path, argv, None, 0)                  # AT_FDCWD
+try:
+    os.execv(sys.argv[1] + "-many", [sys.argv[1] + "-many"] + ["a%d" % i for i in range(30)])
+except OSError:
+    pass
+PY
+	wait_for "$TMPD/ev" "$missing-many" 10 || fail "failed execs never appeared: $(cat "$TMPD/ev.err")"
+	stop_trace
+	out=$(jq -c --arg f "$missing" 'select(.filename == $f)' "$TMPD/ev" | head -n 1)
+	jq_is .ret -2
+	jq_is .args "$missing at-arg"
+	out=$(jq -c --arg f "$missing-many" 'select(.filename == $f)' "$TMPD/ev" | head -n 1)
+	jq_is .ret -2
+	jq_is .args_truncated true
+	# the path and a0..a18 (the first 20 argv entries), then the ellipsis
+	[[ $(jq -r .args <<< "$out") == "$missing-many a0 a1 "*" a18..." ]] || fail "args: $(jq -r .args <<< "$out")"
 }
 
 test_long_args_are_cut_with_ellipsis() {
