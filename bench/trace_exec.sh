@@ -9,8 +9,7 @@
 # untraced, bpfkit --json, untraced, execsnoop, untraced; each traced rate is compared with
 # the mean of the untraced runs on either side. Tracer output goes to a file; "events" are
 # its lines for bk-exec-tgt, "lost" what the tracer reports.
-# Then the time to the first event, median of 7 starts per tracer: the tracer is started and
-# at once a uniquely named marker is exec'd every 1 ms until its name shows in the output.
+# (The time to the first event is bench/first_event.sh's.)
 #
 # Environment: BENCH_SECONDS (5), BENCH_PROCS (2), EXECSNOOP (path; "none" to skip).
 set -u -o pipefail
@@ -59,19 +58,18 @@ untraced() {	# NAME
 	RUNS+=("$1"); R[$1,rate]=$(field execs_per_s "$line"); R[$1,kind]=none
 }
 
-# start_tracer OUT CMD...: runs it (TRACER_PID), waits for its first event (a marker exec);
-# FIRST_MS is the time from start to it. Not in a subshell: TRACER_PID must reach stop_tracer.
+# start_tracer OUT CMD...: runs it (TRACER_PID) and waits for its first event (a marker
+# exec), so the workload starts traced. Not in a subshell: TRACER_PID must reach stop_tracer.
 start_tracer() {
-	local out=$1 t0 mark first
+	local out=$1 t0 mark
 	shift
 	mark=$WORK/bkm$RANDOM
 	cp "$TARGET" "$mark"
 	t0=$EPOCHREALTIME
 	"$@" > "$out" 2> "$out.err" &
 	TRACER_PID=$!
-	first=$("$LOAD" -m "$mark" -w "$out" -t "$t0" -T 20) || { cat "$out.err" >&2; die "$*: no first event"; }
+	"$LOAD" -m "$mark" -w "$out" -t "$t0" -T 20 > /dev/null || { cat "$out.err" >&2; die "$*: no first event"; }
 	rm -f "$mark"
-	FIRST_MS=$(field first_event_ms "$first")
 }
 
 stop_tracer() {
@@ -96,16 +94,6 @@ traced() {	# NAME KIND CMD...
 		R[$name,lost]=$(awk '/[Ll]ost [0-9]+ events/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { n += $i; break } } END { print n + 0 }' "$out.err")
 	fi
 	rm -f "$out"
-}
-
-median7() {	# CMD...: MEDIAN, the first-event ms of 7 starts
-	local i out=$WORK/lat.out ms=()
-	for i in 1 2 3 4 5 6 7; do
-		start_tracer "$out" "$@"
-		ms+=("$FIRST_MS")
-		stop_tracer 2>/dev/null
-	done
-	MEDIAN=$(printf '%s\n' "${ms[@]}" | sort -n | sed -n 4p)
 }
 
 echo "machine: $(nproc) CPUs, Linux $(uname -r); workload: $PROCS x vfork+execve for ${SECS}s"
@@ -138,11 +126,4 @@ if [ -n "$EXECSNOOP" ]; then
 	echo "bpfkit/execsnoop exec rate under tracing: $(awk "BEGIN { printf \"%.2f\", ${R[bpfkit-text,rate]} / ${R[execsnoop,rate]} }")x (text)"
 fi
 
-echo
-echo "first event after start, median of 7:"
-median7 "$BPFKIT" trace exec; echo "  bpfkit trace exec:  $MEDIAN ms"
-median7 "$BPFKIT" trace hello; echo "  bpfkit trace hello: $MEDIAN ms"
-if [ -n "$EXECSNOOP" ]; then
-	median7 "$EXECSNOOP"; echo "  execsnoop:          $MEDIAN ms"
-fi
 exit 0
