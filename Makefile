@@ -173,6 +173,11 @@ $(OUTPUT)/tests/test_kload: tests/unit/test_kload.c $(LIB) $(CLI_LIB_OBJS) $(KLO
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(KLOAD_OBJS) $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@
 
+# test_recfmt links the record formatter of trace run.
+$(OUTPUT)/tests/test_recfmt: tests/unit/test_recfmt.c $(LIB) $(CLI_LIB_OBJS) $(OUTPUT)/obj/kern/recfmt.o | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(OUTPUT)/obj/kern/recfmt.o $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@
+
 test-build: check-deps $(BIN) $(FIXTURES) $(REJECTS) $(UNITS)
 
 test: deps
@@ -189,7 +194,7 @@ demo: deps
 
 bench: deps
 	$(Q)./scripts/install-deps.sh --with-bench
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/fixtures/trace_run.bpf.o
 	$(Q)./bench/run.sh $(BIN)
 
 # libFuzzer harnesses: each links the inspect/ sources directly, built with clang.

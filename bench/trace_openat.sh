@@ -7,8 +7,10 @@
 # The load generator (bench/openat_load.c, built here with cc -O2 into BPFKIT's build
 # directory) forks BENCH_PROCS processes named "bk-load" that openat()+close() one file for
 # BENCH_SECONDS.
-# Runs, in this order: untraced, bpfkit text, untraced, bpfkit --json, untraced, opensnoop,
-# untraced; each traced run is compared with the untraced runs on either side of it.
+# Runs, in this order: untraced, bpfkit text, untraced, bpfkit --json, untraced, `bpfkit
+# trace run` of bench/openat_rec.bpf.c --json (a user's own snooper: one ring record per
+# call, default wakeups), untraced, opensnoop, untraced; each traced run is compared with the
+# untraced runs on either side of it.
 # For each traced run:
 #   1. start the tracer (stdout to a file), then at once run a marker that opens its own path
 #      every 1 ms until that path shows in the file: "first event" is the time in between;
@@ -92,6 +94,10 @@ LOAD=$LOAD/openat_load
 if [ ! -x "$LOAD" ] || [ "$HERE/openat_load.c" -nt "$LOAD" ]; then
 	${CC:-cc} -O2 -Wall -o "$LOAD" "$HERE/openat_load.c" || die "cannot build $LOAD"
 fi
+
+# a user's own snooper for `trace run` (bench/openat_rec.bpf.c), built by bpfkit itself
+RUN_OBJ=$WORK/openat_rec.bpf.o
+"$BPFKIT" build -q "$HERE/openat_rec.bpf.c" -o "$RUN_OBJ" || die "cannot build $HERE/openat_rec.bpf.c"
 
 TARGET=$WORK/target
 echo bpfkit >"$TARGET"
@@ -187,9 +193,11 @@ run_traced bpfkit-text bpfkit "$BPFKIT" trace openat
 run_untraced untraced-2
 run_traced bpfkit-json bpfkit "$BPFKIT" trace openat --json
 run_untraced untraced-3
+run_traced bpfkit-run bpfkit "$BPFKIT" trace run "$RUN_OBJ" --json
+run_untraced untraced-4
 if [ -n "$OPENSNOOP" ]; then
 	run_traced opensnoop opensnoop "$OPENSNOOP"
-	run_untraced untraced-4
+	run_untraced untraced-5
 fi
 
 echo

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* trace run: any object's ring and perf buffer records through its BTF (include/trace_run.h). */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +16,7 @@
 #include "bk_dwarf.h"
 #include "btf_view.h"
 #include "object.h"
+#include "recfmt.h"
 #include "trace_run.h"
 
 const char *trace_run_source_str(enum trace_run_source s)
@@ -322,223 +321,6 @@ void trace_run_plan_free(struct trace_run_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
-/* ---- decoding through BTF into a growing line ---- */
-
-struct sbuf { char *p; size_t n, cap; bool oom; };
-
-static void sb_mem(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s) { sb_mem(b, s, strlen(s)); }
-
-static void sb_fmt(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_fmt(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	sb_mem(b, tmp, n > 0 ? ((size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1) : 0);
-}
-
-static void sb_put(void *ctx, const char *p, size_t n) { sb_mem(ctx, p, n); }
-
-/* A string: JSON-escaped in both forms (text quotes it, so a space cannot split a field). */
-static void sb_qstr(struct sbuf *b, const char *s, size_t max)
-{
-	char *copy = strndup(s, max);
-
-	sb_str(b, "\"");
-	if (copy)
-		bk_json_escape(copy, sb_put, b);
-	else
-		b->oom = true;
-	free(copy);
-	sb_str(b, "\"");
-}
-
-static uint64_t read_uint(const uint8_t *p, uint32_t size)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, p, size > 8 ? 8 : size);	/* little endian: the BPF target of this host */
-	return v;
-}
-
-static void put_int(struct sbuf *b, const struct btf_type *t, uint64_t v, uint32_t bits)
-{
-	uint8_t enc = btf_int_encoding(t);
-
-	if (bits < 64)
-		v &= (1ULL << bits) - 1;
-	if (enc & BTF_INT_BOOL)
-		sb_str(b, v ? "true" : "false");
-	else if (enc & BTF_INT_SIGNED) {
-		int64_t s = bits < 64 && (v >> (bits - 1)) & 1 ? (int64_t)(v | ~((1ULL << bits) - 1)) : (int64_t)v;
-
-		sb_fmt(b, "%" PRId64, s);
-	} else {
-		sb_fmt(b, "%" PRIu64, v);
-	}
-}
-
-static bool is_char(const struct btf *btf, uint32_t id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, skip_mods(btf, id));
-
-	return t && btf_is_int(t) && t->size == 1 &&
-	       ((btf_int_encoding(t) & BTF_INT_CHAR) ||
-		!strcmp(btf__name_by_offset(btf, t->name_off), "char"));
-}
-
-static void value(struct sbuf *b, const struct btf *btf, uint32_t id, const uint8_t *p,
-		  size_t avail, bool json, int depth);
-
-static void members(struct sbuf *b, const struct btf *btf, const struct btf_type *t,
-		    const uint8_t *p, size_t avail, bool json, int depth)
-{
-	const struct btf_member *m = btf_members(t);
-	bool first = true;
-
-	for (int i = 0; i < btf_vlen(t); i++) {
-		const char *name = btf__name_by_offset(btf, m[i].name_off);
-		uint32_t bitoff = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
-		uint32_t mid = skip_mods(btf, m[i].type);
-		const struct btf_type *mt = btf__type_by_id(btf, mid);
-		size_t off = bitoff / 8;
-
-		if (!mt || off >= avail)
-			continue;	/* past a short record: left out */
-		if (!first)
-			sb_str(b, json ? "," : " ");
-		first = false;
-		if (json) {
-			sb_qstr(b, name && *name ? name : "_anon", 256);
-			sb_str(b, ":");
-		} else {
-			sb_str(b, name && *name ? name : "_anon");
-			sb_str(b, "=");
-		}
-		if (bits && (btf_is_int(mt) || btf_is_enum(mt))) {
-			uint64_t v = read_uint(p + off, (bitoff % 8 + bits + 7) / 8 > avail - off ?
-					       (uint32_t)(avail - off) : (bitoff % 8 + bits + 7) / 8);
-
-			v >>= bitoff % 8;
-			if (btf_is_int(mt))
-				put_int(b, mt, v, bits);
-			else
-				sb_fmt(b, "%" PRIu64, (uint64_t)(bits < 64 ? v & ((1ULL << bits) - 1) : v));
-		} else {
-			value(b, btf, mid, p + off, avail - off, json, depth + 1);
-		}
-	}
-}
-
-/* An enum's name for v (v holds t->size bytes), else the number, signed if the enum is. */
-static void put_enum(struct sbuf *b, const struct btf *btf, const struct btf_type *t, uint64_t v)
-{
-	unsigned int bits = t->size >= 8 ? 64 : t->size * 8;
-	uint64_t mask = bits == 64 ? ~0ULL : (1ULL << bits) - 1;
-
-	for (int i = 0; i < btf_vlen(t); i++) {
-		/* enum values are s32/u32: sign-extended, then cut to the enum's size */
-		uint64_t ev = btf_is_enum64(t) ? btf_enum64_value(&btf_enum64(t)[i])
-					       : (uint64_t)(int64_t)btf_enum(t)[i].val;
-		uint32_t name = btf_is_enum64(t) ? btf_enum64(t)[i].name_off : btf_enum(t)[i].name_off;
-
-		if ((ev & mask) == v) {
-			sb_qstr(b, btf__name_by_offset(btf, name), 256);
-			return;
-		}
-	}
-	if (!btf_kflag(t))
-		sb_fmt(b, "%" PRIu64, v);
-	else
-		sb_fmt(b, "%" PRId64, (int64_t)(bits < 64 && (v >> (bits - 1)) & 1 ? v | ~mask : v));
-}
-
-static void value(struct sbuf *b, const struct btf *btf, uint32_t id, const uint8_t *p,
-		  size_t avail, bool json, int depth)
-{
-	const struct btf_type *t;
-	int64_t sz;
-
-	id = skip_mods(btf, id);
-	t = btf__type_by_id(btf, id);
-	sz = t ? btf__resolve_size(btf, id) : -1;
-	if (!t || sz < 0 || (size_t)sz > avail || depth > 32) {
-		sb_str(b, "null");	/* cut short, or a type that cannot be sized */
-		return;
-	}
-	if (btf_is_int(t)) {
-		put_int(b, t, read_uint(p, t->size), t->size >= 8 ? 64 : t->size * 8);
-	} else if (btf_is_any_enum(t)) {
-		put_enum(b, btf, t, read_uint(p, t->size));
-	} else if (btf_is_ptr(t)) {
-		uint64_t v = read_uint(p, (uint32_t)sz);
-
-		if (json)
-			sb_fmt(b, "%" PRIu64, v);
-		else
-			sb_fmt(b, "0x%" PRIx64, v);
-	} else if (btf_is_array(t)) {
-		const struct btf_array *a = btf_array(t);
-		int64_t esz = btf__resolve_size(btf, a->type);
-
-		if (is_char(btf, a->type)) {
-			sb_qstr(b, (const char *)p, a->nelems);
-			return;
-		}
-		sb_str(b, "[");
-		for (uint32_t i = 0; esz > 0 && i < a->nelems; i++) {
-			if (i)
-				sb_str(b, ",");
-			value(b, btf, a->type, p + i * esz, avail - i * esz, json, depth + 1);
-		}
-		sb_str(b, "]");
-	} else if (btf_is_struct(t) || btf_is_union(t)) {
-		sb_str(b, "{");
-		members(b, btf, t, p, avail, json, depth);
-		sb_str(b, "}");
-	} else if (btf_is_float(t) && (t->size == 4 || t->size == 8)) {
-		double d;
-		float f;
-
-		if (t->size == 4) {
-			memcpy(&f, p, 4);
-			d = f;
-		} else {
-			memcpy(&d, p, 8);
-		}
-		sb_fmt(b, "%.17g", d);
-	} else {
-		sb_str(b, "null");
-	}
-}
-
 /* ---- the run ---- */
 
 struct reader {
@@ -547,6 +329,7 @@ struct reader {
 	const struct btf *btf;
 	struct trace_result *res;
 	struct trace_run_map *map;
+	struct recfmt *fmt;	/* its record type, compiled */
 	bool prefix;		/* more than one map: say which */
 	struct sbuf line;
 	unsigned int batch;
@@ -561,7 +344,7 @@ struct run {
 	const struct trace_sink *sink;
 };
 
-static int emit(struct reader *r, const void *data, size_t size, int cpu)
+static int emit(struct reader *r, const void *data, size_t size)
 {
 	struct sbuf *b = &r->line;
 	bool json = r->sink->json;
@@ -577,18 +360,24 @@ static int emit(struct reader *r, const void *data, size_t size, int cpu)
 			sb_qstr(b, r->map->name, 256);
 			sb_str(b, ",");
 		}
-		if (size < r->map->size)
-			sb_fmt(b, "\"_short\":%zu,", size);
-		members(b, r->btf, btf__type_by_id(r->btf, r->map->type_id), data, size, true, 0);
+		if (size < r->map->size) {
+			sb_str(b, "\"_short\":");
+			sb_u64(b, size);
+			sb_str(b, ",");
+		}
+		recfmt_render(r->fmt, data, size, b);
 		sb_str(b, "}");
 	} else {
 		if (r->prefix) {
 			sb_str(b, r->map->name);
 			sb_str(b, ": ");
 		}
-		if (size < r->map->size)
-			sb_fmt(b, "(short: %zu bytes) ", size);
-		members(b, r->btf, btf__type_by_id(r->btf, r->map->type_id), data, size, false, 0);
+		if (size < r->map->size) {
+			sb_str(b, "(short: ");
+			sb_u64(b, size);
+			sb_str(b, " bytes) ");
+		}
+		recfmt_render(r->fmt, data, size, b);
 	}
 	if (b->oom)
 		return -ENOMEM;
@@ -604,12 +393,13 @@ static int emit(struct reader *r, const void *data, size_t size, int cpu)
 
 static int on_ring(void *ctx, void *data, size_t size)
 {
-	return emit(ctx, data, size, -1);
+	return emit(ctx, data, size);
 }
 
 static void on_perf(void *ctx, int cpu, void *data, __u32 size)
 {
-	emit(ctx, data, size, cpu);
+	(void)cpu;
+	emit(ctx, data, size);
 }
 
 static void on_perf_lost(void *ctx, int cpu, __u64 n)
@@ -766,6 +556,9 @@ int trace_run(struct bpf_object *obj, const struct trace_run_opts *opts,
 
 		*r = (struct reader){ .c = c, .sink = sink, .btf = plan->btf, .res = res,
 				      .map = &plan->maps[i], .prefix = plan->nr_maps > 1 };
+		ret = recfmt_new(plan->btf, plan->maps[i].type_id, sink->json, &r->fmt, err);
+		if (ret)
+			goto out;
 		if (fd < 0)
 			ret = -ENOENT;
 		else if (plan->maps[i].perf) {
@@ -798,8 +591,10 @@ out:
 	for (size_t i = 0; run.pbs && i < run.nr_pbs; i++)
 		perf_buffer__free(run.pbs[i]);
 	free(run.pbs);
-	for (size_t i = 0; run.readers && i < run.n; i++)
+	for (size_t i = 0; run.readers && i < run.n; i++) {
 		free(run.readers[i].line.p);
+		recfmt_free(run.readers[i].fmt);
+	}
 	free(run.readers);
 	return ret;
 }
