@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * openat/openat2 tracer. sys_enter_* remembers the arguments per thread, sys_exit_* adds the
- * result and sends one event through a ring buffer. Filters run here, before any copy.
+ * openat/openat2 tracer. At sys_exit_* one program reads the call's arguments from the
+ * registers saved at its entry, adds the result and sends one event through a ring buffer.
+ * Filters run here, before any copy.
  *
  * The syscall tracepoint records are a stable ABI, so they are read through local structs
  * without CO-RE relocations: libbpf then has no reason to parse kernel BTF at load.
@@ -12,12 +13,6 @@
 #include "bpfkit/filter.bpf.h"
 
 /* Layout of the syscalls:sys_enter_* / sys_exit_* records (see the tracepoints' format). */
-struct syscall_enter_record {
-	__u64 common;
-	__s64 id;
-	__u64 args[6];
-};
-
 struct syscall_exit_record {
 	__u64 common;
 	__s64 id;
@@ -30,13 +25,43 @@ struct open_how_user {
 	__u64 resolve;
 };
 
-struct inflight {
-	__u64 path;	/* user pointer */
-	__u64 flags;
-	__u32 mode;
-	__u8 syscall;
-	__u8 valid;	/* set at enter, cleared at exit */
+/*
+ * The syscall's arguments 1..3 (path, flags, mode or how), read at its exit from the
+ * registers saved at entry (bpf_task_pt_regs): one program per call, not an entry program
+ * that remembers them for the exit. Where the uapi pt_regs layout is declared here, no CO-RE
+ * relocation makes libbpf parse the whole kernel BTF at start (tens of ms); elsewhere it does.
+ */
+#if defined(__TARGET_ARCH_x86)
+struct saved_regs {
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di;
 };
+#define SAVED_ARGS(r, a) ((a)[0] = (r).si, (a)[1] = (r).dx, (a)[2] = (r).r10)
+#elif defined(__TARGET_ARCH_arm64)
+struct saved_regs {
+	__u64 regs[4];		/* x0 holds the return value by now */
+};
+#define SAVED_ARGS(r, a) ((a)[0] = (r).regs[1], (a)[1] = (r).regs[2], (a)[2] = (r).regs[3])
+#else
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#endif
+
+static __always_inline int syscall_args(__u64 a[3])
+{
+	void *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+#ifdef SAVED_ARGS
+	struct saved_regs r;
+
+	if (bpf_probe_read_kernel(&r, sizeof(r), regs))
+		return -1;
+	SAVED_ARGS(r, a);
+#else
+	a[0] = PT_REGS_PARM2_CORE_SYSCALL((struct pt_regs *)regs);
+	a[1] = PT_REGS_PARM3_CORE_SYSCALL((struct pt_regs *)regs);
+	a[2] = PT_REGS_PARM4_CORE_SYSCALL((struct pt_regs *)regs);
+#endif
+	return 0;
+}
 
 /*
  * Wake user space once each time another wakeup_bytes have been queued, or for the first event
@@ -46,17 +71,6 @@ struct inflight {
 const volatile __u64 wakeup_bytes = 64 * 1024;
 const volatile __u64 wakeup_ns = 10 * 1000 * 1000;
 __u64 last_wakeup_ns = 0;	/* racy across CPUs on purpose: a lost update costs one wakeup */
-
-/*
- * The call in flight, per thread: task storage is created on a thread's first openat and
- * reused, where a hash map cost an update and a delete (bucket lock, free list) per call.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct inflight);
-} inflight SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -78,74 +92,44 @@ static __always_inline void count_drop(__u32 why)
 		*n += 1;
 }
 
-static __always_inline int remember(__u64 path, __u64 flags, __u32 mode, __u8 syscall)
-{
-	struct inflight *in;
-
-	if (!bk_filter_pass())
-		return 0;
-	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!in) {
-		count_drop(OPENAT_DROP_INFLIGHT);
-		return 0;
-	}
-	in->path = path;
-	in->flags = flags;
-	in->mode = mode;
-	in->syscall = syscall;
-	in->valid = 1;
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_openat")
-int handle_enter_openat(struct syscall_enter_record *ctx)
-{
-	return remember(ctx->args[1], ctx->args[2], (__u32)ctx->args[3], OPENAT_SYS_OPENAT);
-}
-
-SEC("tp/syscalls/sys_enter_openat2")
-int handle_enter_openat2(struct syscall_enter_record *ctx)
-{
-	struct open_how_user how = {};
-
-	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
-	return remember(ctx->args[1], how.flags, (__u32)how.mode, OPENAT_SYS_OPENAT2);
-}
-
 /* a ring buffer record: 8-byte header + the event, rounded up to 8 bytes */
 #define EVENT_REC_SIZE ((sizeof(struct openat_event) + 8 + 7) & ~7ULL)
 
-static __always_inline int report(struct syscall_exit_record *ctx)
+static __always_inline int report(struct syscall_exit_record *ctx, __u8 syscall)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct inflight *in;
+	struct open_how_user how = {};
 	struct openat_event *e;
-	__u64 flags, now, avail, prev;
+	__u64 args[3], flags, now, avail, prev;
 
-	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
-	if (!in || !in->valid)
+	if (!bk_filter_pass() || (targ_failed && ctx->ret >= 0))
 		return 0;
-	in->valid = 0;
-	if (targ_failed && ctx->ret >= 0)
-		goto done;
+	if (syscall_args(args)) {
+		count_drop(OPENAT_DROP_ARGS);
+		return 0;
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop(OPENAT_DROP_RINGBUF);
-		goto done;
+		return 0;
 	}
 	now = bpf_ktime_get_ns();
 	e->ts_ns = now;
 	e->pid = pid_tgid >> 32;
-	e->tid = tid;
+	e->tid = (__u32)pid_tgid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->ret = (__s32)ctx->ret;
-	e->flags = in->flags;
-	e->mode = in->mode;
-	e->syscall = in->syscall;
+	e->syscall = syscall;
+	if (syscall == OPENAT_SYS_OPENAT2) {
+		bpf_probe_read_user(&how, sizeof(how), (void *)args[1]);
+		e->flags = how.flags;
+		e->mode = (__u32)how.mode;
+	} else {
+		e->flags = args[1];
+		e->mode = (__u32)args[2];
+	}
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	if (bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)in->path) < 0)
+	if (bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)args[0]) < 0)
 		e->path[0] = '\0';
 	/* queued bytes, this record included (reserved): did it cross a multiple of wakeup_bytes? */
 	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
@@ -157,20 +141,19 @@ static __always_inline int report(struct syscall_exit_record *ctx)
 		flags = BPF_RB_NO_WAKEUP;
 	}
 	bpf_ringbuf_submit(e, flags);
-done:
 	return 0;
 }
 
 SEC("tp/syscalls/sys_exit_openat")
 int handle_exit_openat(struct syscall_exit_record *ctx)
 {
-	return report(ctx);
+	return report(ctx, OPENAT_SYS_OPENAT);
 }
 
 SEC("tp/syscalls/sys_exit_openat2")
 int handle_exit_openat2(struct syscall_exit_record *ctx)
 {
-	return report(ctx);
+	return report(ctx, OPENAT_SYS_OPENAT2);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -158,7 +158,7 @@ const struct tracer tracer_openat = {
 	.details = "Every openat(2) and openat2(2) call: PID, COMM, FD (-1 on failure), ERR (errno),\n"
 		   "FLAGS (O_* without the prefix) and PATH, like libbpf-tools' opensnoop.\n"
 		   "JSON fields: ts_ns pid tid uid comm syscall fd errno flags flags_str mode path.\n",
-	.needs = "tracepoints syscalls:sys_{enter,exit}_openat (and openat2 where it exists)",
+	.needs = "tracepoints syscalls:sys_exit_openat (and openat2 where it exists), bpf_task_pt_regs (5.15)",
 	.filters = TRACE_PID | TRACE_TID | TRACE_UID | TRACE_COMM | TRACE_CGROUP | TRACE_FAILED,
 	.elf_bytes = elf_bytes,
 	.configure = configure,

@@ -9,7 +9,7 @@
 enum openat_syscall { OPENAT_SYS_OPENAT = 0, OPENAT_SYS_OPENAT2 = 1 };
 
 /* Indexes of the per-CPU "drops" array: what the kernel side could not deliver. */
-enum openat_drop { OPENAT_DROP_RINGBUF = 0, OPENAT_DROP_INFLIGHT = 1, OPENAT_NR_DROPS = 2 };
+enum openat_drop { OPENAT_DROP_RINGBUF = 0, OPENAT_DROP_ARGS = 1, OPENAT_NR_DROPS = 2 };
 
 struct openat_event {
 	__u64 ts_ns;		/* bpf_ktime_get_ns() at exit */
