@@ -6,8 +6,8 @@
 #
 # The generator (bench/exec_load.c, built here) forks BENCH_PROCS workers that vfork+execve a
 # tiny static program named bk-exec-tgt for BENCH_SECONDS. Runs: untraced, bpfkit text,
-# untraced, bpfkit --json, untraced, execsnoop, untraced; each traced rate is compared with
-# the mean of the untraced runs on either side. Tracer output goes to a file; "events" are
+# untraced, bpfkit --json, untraced, trace hello, untraced, execsnoop, untraced; each traced
+# rate is compared with the mean of the untraced runs on either side. Tracer output goes to a file; "events" are
 # its lines for bk-exec-tgt, "lost" what the tracer reports.
 # (The time to the first event is bench/first_event.sh's.)
 #
@@ -78,7 +78,7 @@ stop_tracer() {
 	TRACER_PID=
 }
 
-traced() {	# NAME KIND CMD...
+traced() {	# NAME KIND CMD...; MATCH: the regex of a workload event's line (default: execsnoop's)
 	local name=$1 kind=$2 out=$WORK/$1.out line
 	shift 2
 	start_tracer "$out" "$@"
@@ -87,7 +87,7 @@ traced() {	# NAME KIND CMD...
 	stop_tracer
 	RUNS+=("$name"); R[$name,rate]=$(field execs_per_s "$line"); R[$name,kind]=$kind
 	R[$name,execs]=$(field execs "$line")
-	R[$name,events]=$(grep -c 'bk-exec-tgt bk-exec-arg' "$out")
+	R[$name,events]=$(grep -c -E "${MATCH:-bk-exec-tgt bk-exec-arg}" "$out")
 	if [ "$kind" = bpfkit ]; then
 		R[$name,lost]=$(sed -nE 's/^[0-9]+ events, ([0-9]+) lost$/\1/p' "$out.err" | tail -1)
 	else
@@ -104,9 +104,11 @@ traced bpfkit-text bpfkit "$BPFKIT" trace exec
 untraced untraced-2
 traced bpfkit-json bpfkit "$BPFKIT" trace exec --json
 untraced untraced-3
+MATCH=' bk-exec-tgt +Hello World$' traced bpfkit-hello bpfkit "$BPFKIT" trace hello
+untraced untraced-4
 if [ -n "$EXECSNOOP" ]; then
 	traced execsnoop execsnoop "$EXECSNOOP"
-	untraced untraced-4
+	untraced untraced-5
 fi
 
 echo
