@@ -139,11 +139,9 @@ static int configure(struct bpf_object *obj, const struct trace_common *c, void 
 		     struct errmsg *err)
 {
 	/* openat2 appeared in 5.6: trace it where the kernel has the tracepoint */
-	if (access("/sys/kernel/tracing/events/syscalls/sys_enter_openat2", F_OK) &&
-	    access("/sys/kernel/debug/tracing/events/syscalls/sys_enter_openat2", F_OK)) {
-		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "handle_enter_openat2"), false);
+	if (access("/sys/kernel/tracing/events/syscalls/sys_exit_openat2", F_OK) &&
+	    access("/sys/kernel/debug/tracing/events/syscalls/sys_exit_openat2", F_OK))
 		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "handle_exit_openat2"), false);
-	}
 	return 0;
 }
 

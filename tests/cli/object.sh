@@ -28,8 +28,8 @@ test_every_object_command_takes_bundled_and_stdin() {
 	[[ $err == *"cannot be stripped in place: give -o OUT"* ]] || fail "in place: $err"
 	bk btf list @openat -j
 	expect_rc 0
-	printf '%s' "$out" | jq -e 'map(select(.name == "syscall_enter_record")) | length == 1' >/dev/null ||
-		fail "btf list @openat lacks struct syscall_enter_record"
+	printf '%s' "$out" | jq -e 'map(select(.name == "syscall_exit_record")) | length == 1' >/dev/null ||
+		fail "btf list @openat lacks struct syscall_exit_record"
 	out=$("$BPFKIT" btf list - -j <"$f") || fail "btf list - failed"
 	printf '%s' "$out" | jq -e 'map(select(.name == "counter_key")) | length == 1' >/dev/null ||
 		fail "btf list - lacks counter_key"
