@@ -34,17 +34,9 @@ find_tool() {
 OPENSNOOP=$(find_tool opensnoop OPENSNOOP)
 EXECSNOOP=$(find_tool execsnoop EXECSNOOP)
 
-base=/dev/shm
-[ -d "$base" ] && [ -w "$base" ] || base=${TMPDIR:-/tmp}
-WORK=$(mktemp -d "$base/bpfkit-bench-first.XXXXXX") || die "no temporary directory"
-TRACER_PID=
-cleanup() {
-	[ -n "$TRACER_PID" ] && kill -INT "$TRACER_PID" 2>/dev/null && wait "$TRACER_PID" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=bench/lib.bash
+. "$HERE/lib.bash"
+bench_workdir first
 
 CC=${CC:-cc}
 $CC -O2 -Wall -o "$WORK/exec_load" "$HERE/exec_load.c" || die "cannot build exec_load"

@@ -27,3 +27,21 @@ best() {
 	done
 	echo "$best_ms $best_rss $best_cpu"
 }
+
+# bench_workdir NAME: WORK, a new directory (under /dev/shm where it can be written, so
+# output files cost no disk writeback), removed on exit once the tracer TRACER_PID, if one is
+# running, has been stopped. The caller sets die().
+bench_workdir() {
+	local base=/dev/shm
+	[ -d "$base" ] && [ -w "$base" ] || base=${TMPDIR:-/tmp}
+	WORK=$(mktemp -d "$base/bpfkit-bench-$1.XXXXXX") || die "no temporary directory"
+	TRACER_PID=
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+bench_cleanup() {
+	[ -n "$TRACER_PID" ] && kill -INT "$TRACER_PID" 2>/dev/null && wait "$TRACER_PID" 2>/dev/null
+	rm -rf "$WORK"
+}

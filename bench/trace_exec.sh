@@ -28,17 +28,9 @@ else
 	[ -z "$EXECSNOOP" ] && [ -x /usr/sbin/execsnoop ] && EXECSNOOP=/usr/sbin/execsnoop
 fi
 
-base=/dev/shm
-[ -d "$base" ] && [ -w "$base" ] || base=${TMPDIR:-/tmp}
-WORK=$(mktemp -d "$base/bpfkit-bench-exec.XXXXXX") || die "no temporary directory"
-TRACER_PID=
-cleanup() {
-	[ -n "$TRACER_PID" ] && kill -INT "$TRACER_PID" 2>/dev/null && wait "$TRACER_PID" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=bench/lib.bash
+. "$HERE/lib.bash"
+bench_workdir exec
 
 LOAD=$WORK/exec_load
 ${CC:-cc} -O2 -Wall -o "$LOAD" "$HERE/exec_load.c" || die "cannot build the generator"

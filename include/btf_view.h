@@ -28,6 +28,10 @@ struct btf;
 
 #define BK_BTF_KERNEL_PATH "/sys/kernel/btf/vmlinux"
 
+/* id past typedefs and modifiers (libbpf's btf__resolve_type); 0, void, where that leads
+ * nowhere (a loop, void itself). */
+__u32 bk_btf_resolved(const struct btf *btf, __u32 id);
+
 struct bk_btf {
 	struct btf *btf;	/* the BTF viewed (split BTF when base is set) */
 	struct btf *base;	/* base of split BTF, owned; NULL otherwise */

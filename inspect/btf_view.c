@@ -297,3 +297,10 @@ int bk_btf_list(const struct bk_btf *b, int kind, const char *glob, struct bk_bt
 	*n = cnt;
 	return 0;
 }
+
+__u32 bk_btf_resolved(const struct btf *btf, __u32 id)
+{
+	int r = btf__resolve_type(btf, id);
+
+	return r > 0 ? (__u32)r : 0;
+}

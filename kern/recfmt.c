@@ -8,6 +8,7 @@
 
 #include <bpf/btf.h>
 
+#include "btf_view.h"
 #include "jsonw.h"
 #include "recfmt.h"
 
@@ -113,17 +114,6 @@ void sb_qstr(struct sbuf *b, const char *s, size_t max)
 
 /* ---- compiling ---- */
 
-static uint32_t skip_mods(const struct btf *btf, uint32_t id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id);
-
-	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
-		id = t->type;
-		t = btf__type_by_id(btf, id);
-	}
-	return id;
-}
-
 static struct op *add_op(struct recfmt *f, enum op_kind kind, uint32_t off, uint32_t size)
 {
 	struct op *o;
@@ -183,7 +173,7 @@ static void key_text(struct sbuf *out, bool json, const char *name, bool sep)
 
 static bool is_char(const struct btf *btf, uint32_t id)
 {
-	const struct btf_type *t = btf__type_by_id(btf, skip_mods(btf, id));
+	const struct btf_type *t = btf__type_by_id(btf, bk_btf_resolved(btf, id));
 
 	return t && btf_is_int(t) && t->size == 1 &&
 	       ((btf_int_encoding(t) & BTF_INT_CHAR) ||
@@ -231,7 +221,7 @@ static void members(struct recfmt *f, const struct btf_type *t, uint32_t off, in
 	lit(f, "{", 1);
 	for (int i = 0; i < btf_vlen(t) && !f->oom; i++) {
 		uint32_t bitoff = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
-		uint32_t mid = skip_mods(f->btf, m[i].type);
+		uint32_t mid = bk_btf_resolved(f->btf, m[i].type);
 		const struct btf_type *mt = btf__type_by_id(f->btf, mid);
 		struct sbuf k = { 0 };
 
@@ -278,7 +268,7 @@ static void value(struct recfmt *f, uint32_t id, uint32_t off, int depth)
 	int64_t sz;
 	struct op *o;
 
-	id = skip_mods(f->btf, id);
+	id = bk_btf_resolved(f->btf, id);
 	t = btf__type_by_id(f->btf, id);
 	sz = t ? btf__resolve_size(f->btf, id) : -1;
 	if (!t || sz < 0 || depth > MAX_DEPTH || f->oom) {
@@ -327,7 +317,7 @@ int recfmt_new(const struct btf *btf, uint32_t type_id, bool json, struct recfmt
 	       struct errmsg *err)
 {
 	struct recfmt *f = calloc(1, sizeof(*f));
-	const struct btf_type *t = btf__type_by_id(btf, skip_mods(btf, type_id));
+	const struct btf_type *t = btf__type_by_id(btf, bk_btf_resolved(btf, type_id));
 	const struct btf_member *m;
 
 	*out = NULL;
@@ -338,7 +328,7 @@ int recfmt_new(const struct btf *btf, uint32_t type_id, bool json, struct recfmt
 	m = t && btf_is_composite(t) ? btf_members(t) : NULL;
 	for (int i = 0; m && i < btf_vlen(t) && !f->oom; i++) {
 		uint32_t bitoff = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
-		uint32_t mid = skip_mods(btf, m[i].type);
+		uint32_t mid = bk_btf_resolved(btf, m[i].type);
 		const struct btf_type *mt = btf__type_by_id(btf, mid);
 		int64_t sz = mt ? btf__resolve_size(btf, mid) : -1;
 		struct top *top;

@@ -31,17 +31,6 @@ const char *trace_run_source_str(enum trace_run_source s)
 
 /* ---- choosing the record type ---- */
 
-static uint32_t skip_mods(const struct btf *btf, uint32_t id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id);
-
-	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
-		id = t->type;
-		t = btf__type_by_id(btf, id);
-	}
-	return id;
-}
-
 /* The value type a map's definition in .maps declares (__type(value, T)), or 0. */
 static uint32_t declared_value(const struct btf *btf, const char *map)
 {
@@ -56,7 +45,7 @@ static uint32_t declared_value(const struct btf *btf, const char *map)
 
 		if (!var || !btf_is_var(var) || strcmp(btf__name_by_offset(btf, var->name_off), map))
 			continue;
-		def = btf__type_by_id(btf, skip_mods(btf, var->type));
+		def = btf__type_by_id(btf, bk_btf_resolved(btf, var->type));
 		if (!def || !btf_is_struct(def))
 			return 0;
 		m = btf_members(def);
@@ -66,7 +55,7 @@ static uint32_t declared_value(const struct btf *btf, const char *map)
 			if (strcmp(btf__name_by_offset(btf, m[j].name_off), "value"))
 				continue;
 			p = btf__type_by_id(btf, m[j].type);
-			return p && btf_is_ptr(p) ? skip_mods(btf, p->type) : 0;
+			return p && btf_is_ptr(p) ? bk_btf_resolved(btf, p->type) : 0;
 		}
 	}
 	return 0;
@@ -231,7 +220,7 @@ static int pick_type(struct bk_object *o, const struct btf *btf, const struct tr
 			return ret;
 		m->source = TR_CODE;
 	}
-	m->type_id = skip_mods(btf, m->type_id);
+	m->type_id = bk_btf_resolved(btf, m->type_id);
 	{
 		const struct btf_type *t = btf__type_by_id(btf, m->type_id);
 
