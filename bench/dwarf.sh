@@ -61,4 +61,6 @@ for obj in "$LARGEST" "$HEAVY"; do
 	echo "$(basename "$obj"): $("$BPFKIT" -j inspect "$obj" --types | jq '.types.dwarf_types') type DIEs"
 	theirs=$(best pahole -J --btf_encode_detached="$tmp/p.btf" "$obj")
 	row "btf dump --dwarf --format c" "$obj" "$theirs" btf dump "$obj" --dwarf --format c
+	# the conversion with the cheapest output, closer to what pahole -J does
+	row "btf dump --dwarf --format raw" "$obj" "$theirs" btf dump "$obj" --dwarf --format raw
 done
