@@ -3,6 +3,7 @@
  * rest (kern/tracer.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -122,11 +123,14 @@ static int decode(const void *raw, size_t size, const struct trace_common *c, co
 {
 	struct openat_event e;
 
-	if (size < sizeof(e))
+	/* the record ends with its path's NUL: only the bytes it has are sent */
+	if (size < offsetof(struct openat_event, path) + 1)
 		return -1;
-	memcpy(&e, raw, sizeof(e));
+	if (size > sizeof(e))
+		size = sizeof(e);
+	memcpy(&e, raw, size);
 	e.comm[sizeof(e.comm) - 1] = '\0';
-	e.path[sizeof(e.path) - 1] = '\0';
+	e.path[size - offsetof(struct openat_event, path) - 1] = '\0';
 	if (json)
 		event_json_line(l, &e);
 	else

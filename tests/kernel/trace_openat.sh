@@ -99,6 +99,34 @@ test_records_queued_at_sigint_are_printed() {
 	grep -q '^25 events, 0 lost$' "$TMPD/ev.err" || fail "summary: $(cat "$TMPD/ev.err")"
 }
 
+# Records carry their path's bytes only: a short path, one of exactly 255 bytes and a longer
+# one (cut to 255) all arrive whole up to their end.
+test_path_lengths() {
+	setup
+	local a b long
+	a=$(printf 'a%.0s' {1..100}) b=$(printf 'b%.0s' {1..100})
+	long="$TMPD/$a/$b/$a/no-such"
+	local exact=${long:0:255}
+	start_tracer "$TMPD/ev" --json -n bklen
+	sleep 0.3
+	python3 - "$long" "$exact" "$MARK" <<'PY'
+import ctypes, os, sys
+ctypes.CDLL(None).prctl(15, b"bklen", 0, 0, 0)
+for p in sys.argv[1:]:
+    try:
+        os.close(os.open(p, os.O_RDONLY))
+    except OSError:
+        pass
+PY
+	wait_for "$TMPD/ev" "$MARK" 10 || fail "marker never appeared: $(cat "$TMPD/ev.err")"
+	stop_tracer
+	local paths
+	paths=$(jq -r 'select(.comm == "bklen") | .path' "$TMPD/ev")
+	[ "$(printf '%s\n' "$paths" | grep -c -x -F -- "$exact")" -eq 2 ] ||
+		fail "the 255-byte path and the cut one: $(printf '%s\n' "$paths" | awk '{ print length($0) }' | tr '\n' ' ')"
+	printf '%s\n' "$paths" | grep -q -x -F -- "$MARK" || fail "short path: $paths"
+}
+
 test_failed_open_shows_errno() {
 	setup
 	start_tracer "$TMPD/ev" --json --failed
