@@ -162,11 +162,26 @@ void bk_jw_putc(struct bk_jsonw *w, char c)
 
 char *bk_u64_digits(char tmp[24], unsigned long long v)
 {
+	/* two digits per division: numbers are most of an event line's formatting */
+	static const char pairs[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
 	char *p = tmp + 24;
 
-	do
-		*--p = (char)('0' + v % 10);
-	while (v /= 10);
+	while (v >= 100) {
+		unsigned int i = (unsigned int)(v % 100) * 2;
+
+		v /= 100;
+		*--p = pairs[i + 1];
+		*--p = pairs[i];
+	}
+	if (v >= 10) {
+		*--p = pairs[v * 2 + 1];
+		*--p = pairs[v * 2];
+	} else {
+		*--p = (char)('0' + v);
+	}
 	return p;
 }
 

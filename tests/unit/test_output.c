@@ -181,9 +181,27 @@ static void test_linebuf_text(void)
 	CHECK(strlen(lb_end(&l)) == sizeof(l.b) - 1, "length %zu", strlen(l.b));
 }
 
+/* Decimal digits against printf's, at every boundary of the two-digits-per-step loop. */
+static void test_u64_digits(void)
+{
+	static const unsigned long long v[] = { 0, 7, 9, 10, 42, 99, 100, 101, 999, 1000, 65535,
+						 123456789, 4294967296ULL, 10000000000000000000ULL,
+						 18446744073709551615ULL };
+	char tmp[24], want[32];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char *p = bk_u64_digits(tmp, v[i]);
+
+		snprintf(want, sizeof(want), "%llu", v[i]);
+		CHECK((size_t)(tmp + 24 - p) == strlen(want) && !memcmp(p, want, strlen(want)),
+		      "%s: got '%.*s'", want, (int)(tmp + 24 - p), p);
+	}
+}
+
 int main(void)
 {
 	test_document();
+	test_u64_digits();
 	test_json_escaping();
 	test_linebuf_text();
 	UNIT_DONE();
