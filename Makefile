@@ -174,9 +174,10 @@ $(OUTPUT)/tests/test_kload: tests/unit/test_kload.c $(LIB) $(CLI_LIB_OBJS) $(KLO
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(KLOAD_OBJS) $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@
 
 # test_recfmt links the record formatter of trace run.
-$(OUTPUT)/tests/test_recfmt: tests/unit/test_recfmt.c $(LIB) $(CLI_LIB_OBJS) $(OUTPUT)/obj/kern/recfmt.o | $(OUTPUT)/tests
+RECFMT_OBJS := $(OUTPUT)/obj/kern/recfmt.o $(OUTPUT)/obj/kern/kbuf.o
+$(OUTPUT)/tests/test_recfmt: tests/unit/test_recfmt.c $(LIB) $(CLI_LIB_OBJS) $(RECFMT_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(OUTPUT)/obj/kern/recfmt.o $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(RECFMT_OBJS) $(CLI_LIB_OBJS) $(LIB) $(ALL_LDFLAGS) $(LDLIBS) -o $@
 
 test-build: check-deps $(BIN) $(FIXTURES) $(REJECTS) $(UNITS)
 

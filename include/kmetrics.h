@@ -12,16 +12,7 @@
 #include <stdint.h>
 
 #include "errmsg.h"
-
-/* A growable text buffer; on allocation failure it stays short and failed is set. */
-struct kbuf {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-__attribute__((format(printf, 2, 3))) void kbuf_printf(struct kbuf *b, const char *fmt, ...);
-void kbuf_put(struct kbuf *b, const char *s, size_t n);
-void kbuf_free(struct kbuf *b);
+#include "kbuf.h"
 
 /* Prometheus names: [a-zA-Z_:][a-zA-Z0-9_:]*, anything else becomes '_'. */
 void kmetrics_name(struct kbuf *b, const char *s);

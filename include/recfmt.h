@@ -18,21 +18,9 @@
 #include <stdint.h>
 
 #include "errmsg.h"
+#include "kbuf.h"
 
 struct btf;
-
-/* A growing line; oom set (and the line frozen) when it cannot grow. */
-struct sbuf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-};
-
-void sb_mem(struct sbuf *b, const char *s, size_t n);
-void sb_str(struct sbuf *b, const char *s);
-void sb_u64(struct sbuf *b, uint64_t v);
-/* s (at most max bytes, up to its NUL) quoted and JSON-escaped. */
-void sb_qstr(struct sbuf *b, const char *s, size_t max);
 
 struct recfmt;
 
@@ -42,6 +30,6 @@ int recfmt_new(const struct btf *btf, uint32_t type_id, bool json, struct recfmt
 void recfmt_free(struct recfmt *f);
 
 /* Append the members of the record (size bytes at data) to b. */
-void recfmt_render(const struct recfmt *f, const void *data, size_t size, struct sbuf *b);
+void recfmt_render(const struct recfmt *f, const void *data, size_t size, struct kbuf *b);
 
 #endif

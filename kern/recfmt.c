@@ -9,7 +9,6 @@
 #include <bpf/btf.h>
 
 #include "btf_view.h"
-#include "jsonw.h"
 #include "recfmt.h"
 
 #define MAX_DEPTH 32
@@ -51,65 +50,16 @@ struct recfmt {
 	size_t nr_ops, cap_ops;
 	struct top *tops;
 	size_t nr_tops, cap_tops;
-	struct sbuf pool;
+	struct kbuf pool;
 	size_t barrier;		/* ops before it are closed: a literal does not join them */
 	bool oom;
 };
 
-/* ---- the growing line ---- */
-
-void sb_mem(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-void sb_str(struct sbuf *b, const char *s)
-{
-	sb_mem(b, s, strlen(s));
-}
-
-void sb_u64(struct sbuf *b, uint64_t v)
-{
-	char tmp[24], *p = bk_u64_digits(tmp, v);
-
-	sb_mem(b, p, (size_t)(tmp + 24 - p));
-}
-
-static void sb_s64(struct sbuf *b, int64_t v)
+static void kbuf_s64(struct kbuf *b, int64_t v)
 {
 	if (v < 0)
-		sb_mem(b, "-", 1);
-	sb_u64(b, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
-}
-
-static void sb_put(void *ctx, const char *p, size_t n)
-{
-	sb_mem(ctx, p, n);
-}
-
-void sb_qstr(struct sbuf *b, const char *s, size_t max)
-{
-	sb_mem(b, "\"", 1);
-	bk_json_escape_n(s, strnlen(s, max), sb_put, b);
-	sb_mem(b, "\"", 1);
+		kbuf_put(b, "-", 1);
+	kbuf_u64(b, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
 /* ---- compiling ---- */
@@ -141,9 +91,9 @@ static struct op *add_op(struct recfmt *f, enum op_kind kind, uint32_t off, uint
 static void lit(struct recfmt *f, const char *s, size_t n)
 {
 	struct op *prev = f->nr_ops ? &f->ops[f->nr_ops - 1] : NULL;
-	uint32_t at = (uint32_t)f->pool.n;
+	uint32_t at = (uint32_t)f->pool.len;
 
-	sb_mem(&f->pool, s, n);
+	kbuf_put(&f->pool, s, n);
 	if (prev && f->nr_ops > f->barrier && prev->kind == OP_LIT && prev->lit + prev->n == at)
 		prev->n += (uint32_t)n;
 	else if ((prev = add_op(f, OP_LIT, 0, 0)))
@@ -156,18 +106,18 @@ static void lit_str(struct recfmt *f, const char *s)
 }
 
 /* "name=" or "\"name\":", after a separator when sep. */
-static void key_text(struct sbuf *out, bool json, const char *name, bool sep)
+static void key_text(struct kbuf *out, bool json, const char *name, bool sep)
 {
 	if (!name || !*name)
 		name = "_anon";
 	if (sep)
-		sb_mem(out, json ? "," : " ", 1);
+		kbuf_put(out, json ? "," : " ", 1);
 	if (json) {
-		sb_qstr(out, name, 256);
-		sb_mem(out, ":", 1);
+		kbuf_qstr(out, name, 256);
+		kbuf_put(out, ":", 1);
 	} else {
-		sb_str(out, name);
-		sb_mem(out, "=", 1);
+		kbuf_str(out, name);
+		kbuf_put(out, "=", 1);
 	}
 }
 
@@ -223,14 +173,14 @@ static void members(struct recfmt *f, const struct btf_type *t, uint32_t off, in
 		uint32_t bitoff = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
 		uint32_t mid = bk_btf_resolved(f->btf, m[i].type);
 		const struct btf_type *mt = btf__type_by_id(f->btf, mid);
-		struct sbuf k = { 0 };
+		struct kbuf k = { 0 };
 
 		if (!mt || !fits(f->btf, t, mid, bitoff, bits))
 			continue;
 		key_text(&k, f->json, btf__name_by_offset(f->btf, m[i].name_off), !first);
 		first = false;
-		lit(f, k.p, k.n);
-		f->oom |= k.oom;
+		lit(f, k.p, k.len);
+		f->oom |= k.failed;
 		free(k.p);
 		if (!bitfield(f, mt, off, bitoff, bits))
 			value(f, mid, off + bitoff / 8, depth + 1);
@@ -335,9 +285,9 @@ int recfmt_new(const struct btf *btf, uint32_t type_id, bool json, struct recfmt
 
 		if (!mt || !(top = add_top(f)))
 			continue;
-		top->key = (uint32_t)f->pool.n;
+		top->key = (uint32_t)f->pool.len;
 		key_text(&f->pool, json, btf__name_by_offset(btf, m[i].name_off), false);
-		top->key_len = (uint32_t)(f->pool.n - top->key);
+		top->key_len = (uint32_t)(f->pool.len - top->key);
 		top->off = bitoff / 8;
 		top->size = sz > 0 ? (uint32_t)sz : 0;
 		top->unsized = sz < 0;
@@ -348,7 +298,7 @@ int recfmt_new(const struct btf *btf, uint32_t type_id, bool json, struct recfmt
 			value(f, mid, 0, 1);
 		top->end = (uint32_t)f->nr_ops;
 	}
-	if (f->oom || f->pool.oom) {
+	if (f->oom || f->pool.failed) {
 		recfmt_free(f);
 		return errmsg_set(err, -ENOMEM, "out of memory");
 	}
@@ -376,21 +326,21 @@ static uint64_t read_uint(const uint8_t *p, uint32_t size)
 	return v;
 }
 
-static void put_int(struct sbuf *b, uint8_t flags, uint64_t v, uint32_t bits)
+static void put_int(struct kbuf *b, uint8_t flags, uint64_t v, uint32_t bits)
 {
 	if (bits < 64)
 		v &= (1ULL << bits) - 1;
 	if (flags & F_BOOL)
-		sb_str(b, v ? "true" : "false");
+		kbuf_str(b, v ? "true" : "false");
 	else if (flags & F_SIGNED)
-		sb_s64(b, bits < 64 && (v >> (bits - 1)) & 1 ? (int64_t)(v | ~((1ULL << bits) - 1))
+		kbuf_s64(b, bits < 64 && (v >> (bits - 1)) & 1 ? (int64_t)(v | ~((1ULL << bits) - 1))
 							     : (int64_t)v);
 	else
-		sb_u64(b, v);
+		kbuf_u64(b, v);
 }
 
 /* An enum's name for v (v holds t->size bytes), else the number, signed if the enum is. */
-static void put_enum(struct sbuf *b, const struct btf *btf, const struct btf_type *t, uint64_t v)
+static void put_enum(struct kbuf *b, const struct btf *btf, const struct btf_type *t, uint64_t v)
 {
 	unsigned int bits = t->size >= 8 ? 64 : t->size * 8;
 	uint64_t mask = bits == 64 ? ~0ULL : (1ULL << bits) - 1;
@@ -402,17 +352,17 @@ static void put_enum(struct sbuf *b, const struct btf *btf, const struct btf_typ
 		uint32_t name = btf_is_enum64(t) ? btf_enum64(t)[i].name_off : btf_enum(t)[i].name_off;
 
 		if ((ev & mask) == v) {
-			sb_qstr(b, btf__name_by_offset(btf, name), 256);
+			kbuf_qstr(b, btf__name_by_offset(btf, name), 256);
 			return;
 		}
 	}
 	if (!btf_kflag(t))
-		sb_u64(b, v);
+		kbuf_u64(b, v);
 	else
-		sb_s64(b, (int64_t)(bits < 64 && (v >> (bits - 1)) & 1 ? v | ~mask : v));
+		kbuf_s64(b, (int64_t)(bits < 64 && (v >> (bits - 1)) & 1 ? v | ~mask : v));
 }
 
-static void put_float(struct sbuf *b, const uint8_t *p, uint32_t size)
+static void put_float(struct kbuf *b, const uint8_t *p, uint32_t size)
 {
 	char tmp[32];
 	double d;
@@ -426,18 +376,18 @@ static void put_float(struct sbuf *b, const uint8_t *p, uint32_t size)
 		memcpy(&d, p, 8);
 	}
 	n = snprintf(tmp, sizeof(tmp), "%.17g", d);
-	sb_mem(b, tmp, n > 0 ? (size_t)n : 0);
+	kbuf_put(b, tmp, n > 0 ? (size_t)n : 0);
 }
 
 /* The bits of a bitfield, from at most avail bytes. */
-static void put_bits(struct sbuf *b, const struct op *o, const uint8_t *p, size_t avail)
+static void put_bits(struct kbuf *b, const struct op *o, const uint8_t *p, size_t avail)
 {
 	put_int(b, o->flags, read_uint(p, o->size > avail ? (uint32_t)avail : o->size) >> o->bitoff,
 		o->bits);
 }
 
 static void run(const struct recfmt *f, size_t from, size_t to, const uint8_t *base,
-		struct sbuf *b)
+		struct kbuf *b)
 {
 	for (size_t i = from; i < to; i++) {
 		const struct op *o = &f->ops[i];
@@ -446,7 +396,7 @@ static void run(const struct recfmt *f, size_t from, size_t to, const uint8_t *b
 
 		switch (o->kind) {
 		case OP_LIT:
-			sb_mem(b, f->pool.p + o->lit, o->n);
+			kbuf_put(b, f->pool.p + o->lit, o->n);
 			break;
 		case OP_INT:
 			put_int(b, o->flags, read_uint(p, o->size), o->size * 8u);
@@ -459,22 +409,22 @@ static void run(const struct recfmt *f, size_t from, size_t to, const uint8_t *b
 			break;
 		case OP_PTR:
 			if (f->json) {
-				sb_u64(b, read_uint(p, o->size));
+				kbuf_u64(b, read_uint(p, o->size));
 			} else {
 				snprintf(tmp, sizeof(tmp), "0x%" PRIx64, read_uint(p, o->size));
-				sb_str(b, tmp);
+				kbuf_str(b, tmp);
 			}
 			break;
 		case OP_FLOAT:
 			put_float(b, p, o->size);
 			break;
 		case OP_CHARS:
-			sb_qstr(b, (const char *)p, o->n);
+			kbuf_qstr(b, (const char *)p, o->n);
 			break;
 		case OP_ARRAY:
 			for (uint32_t j = 0; j < o->n; j++) {
 				if (j)
-					sb_mem(b, ",", 1);
+					kbuf_put(b, ",", 1);
 				run(f, i + 1, o->end, p + (size_t)j * o->stride, b);
 			}
 			i = o->end - 1;
@@ -483,7 +433,7 @@ static void run(const struct recfmt *f, size_t from, size_t to, const uint8_t *b
 	}
 }
 
-void recfmt_render(const struct recfmt *f, const void *data, size_t size, struct sbuf *b)
+void recfmt_render(const struct recfmt *f, const void *data, size_t size, struct kbuf *b)
 {
 	const uint8_t *p = data;
 	bool first = true;
@@ -494,13 +444,13 @@ void recfmt_render(const struct recfmt *f, const void *data, size_t size, struct
 		if (t->off >= size)
 			continue;	/* past a short record: left out */
 		if (!first)
-			sb_mem(b, f->json ? "," : " ", 1);
+			kbuf_put(b, f->json ? "," : " ", 1);
 		first = false;
-		sb_mem(b, f->pool.p + t->key, t->key_len);
+		kbuf_put(b, f->pool.p + t->key, t->key_len);
 		if (t->bits)
 			put_bits(b, &f->ops[t->first], p + t->off, size - t->off);
 		else if (t->unsized || t->size > size - t->off)
-			sb_mem(b, "null", 4);
+			kbuf_put(b, "null", 4);
 		else
 			run(f, t->first, t->end, p + t->off, b);
 	}

@@ -320,7 +320,7 @@ struct reader {
 	struct trace_run_map *map;
 	struct recfmt *fmt;	/* its record type, compiled */
 	bool prefix;		/* more than one map: say which */
-	struct sbuf line;
+	struct kbuf line;
 	unsigned int batch;
 };
 
@@ -335,40 +335,40 @@ struct run {
 
 static int emit(struct reader *r, const void *data, size_t size)
 {
-	struct sbuf *b = &r->line;
+	struct kbuf *b = &r->line;
 	bool json = r->sink->json;
 
 	if (kern_stopping())
 		return KERN_RING_BREAK;
-	b->n = 0;
-	b->oom = false;
+	b->len = 0;
+	b->failed = false;
 	if (json) {
-		sb_str(b, "{");
+		kbuf_str(b, "{");
 		if (r->prefix) {
-			sb_str(b, "\"_map\":");
-			sb_qstr(b, r->map->name, 256);
-			sb_str(b, ",");
+			kbuf_str(b, "\"_map\":");
+			kbuf_qstr(b, r->map->name, 256);
+			kbuf_str(b, ",");
 		}
 		if (size < r->map->size) {
-			sb_str(b, "\"_short\":");
-			sb_u64(b, size);
-			sb_str(b, ",");
+			kbuf_str(b, "\"_short\":");
+			kbuf_u64(b, size);
+			kbuf_str(b, ",");
 		}
 		recfmt_render(r->fmt, data, size, b);
-		sb_str(b, "}");
+		kbuf_str(b, "}");
 	} else {
 		if (r->prefix) {
-			sb_str(b, r->map->name);
-			sb_str(b, ": ");
+			kbuf_str(b, r->map->name);
+			kbuf_str(b, ": ");
 		}
 		if (size < r->map->size) {
-			sb_str(b, "(short: ");
-			sb_u64(b, size);
-			sb_str(b, " bytes) ");
+			kbuf_str(b, "(short: ");
+			kbuf_u64(b, size);
+			kbuf_str(b, " bytes) ");
 		}
 		recfmt_render(r->fmt, data, size, b);
 	}
-	if (b->oom)
+	if (b->failed)
 		return -ENOMEM;
 	r->map->records++;
 	r->res->events++;

@@ -93,11 +93,11 @@ static void sample(struct rec *r)
 
 static char *render(bool json, const void *data, size_t size)
 {
-	static struct sbuf b;
+	static struct kbuf b;
 	struct recfmt *f;
 	struct errmsg err = { 0 };
 
-	b.n = 0;
+	b.len = 0;
 	if (b.p)
 		b.p[0] = '\0';
 	CHECK(recfmt_new(btf, (uint32_t)rec_id, json, &f, &err) == 0, "compile: %s", err.msg);
