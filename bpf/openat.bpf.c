@@ -143,7 +143,8 @@ static __always_inline int report(struct syscall_exit_record *ctx, __u8 syscall)
 		e->path[0] = '\0';
 		n = 1;
 	}
-	size = PATH_OFF + ((__u64)n & (OPENAT_PATH_LEN - 1 | OPENAT_PATH_LEN));
+	/* n <= OPENAT_PATH_LEN; the mask and the clamp are for the verifier */
+	size = PATH_OFF + ((__u64)n & (2 * OPENAT_PATH_LEN - 1));
 	if (size > sizeof(*e))
 		size = sizeof(*e);
 	/* queued bytes with this record: does it cross a multiple of wakeup_bytes? */
