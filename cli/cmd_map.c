@@ -221,6 +221,7 @@ struct refs {
 struct sink {
 	struct out *o;
 	struct jw *w;	/* set: stream JSON */
+	bool record;	/* one map shown: its fields' keys label the text, as prog show's do */
 };
 
 static void s_obj(struct sink *s, bool begin)
@@ -236,7 +237,7 @@ static void s_list(struct sink *s, const char *key, const char *label, bool begi
 	if (s->w)
 		begin ? jw_arr_begin(s->w, key) : jw_arr_end(s->w);
 	else
-		begin ? out_list_begin(s->o, key, label) : out_list_end(s->o);
+		begin ? out_list_begin(s->o, key, s->record ? NULL : label) : out_list_end(s->o);
 }
 
 static void s_u64(struct sink *s, const char *key, const char *label, uint64_t v)
@@ -244,7 +245,7 @@ static void s_u64(struct sink *s, const char *key, const char *label, uint64_t v
 	if (s->w)
 		jw_u64(s->w, key, v);
 	else
-		out_u64(s->o, key, label, v);
+		out_u64(s->o, key, s->record ? NULL : label, v);
 }
 
 static void s_str(struct sink *s, const char *key, const char *label, const char *v)
@@ -252,7 +253,7 @@ static void s_str(struct sink *s, const char *key, const char *label, const char
 	if (s->w)
 		jw_str(s->w, key, v);
 	else
-		out_str(s->o, key, label, v);
+		out_str(s->o, key, s->record ? NULL : label, v);
 }
 
 static void s_bool(struct sink *s, const char *key, const char *label, bool v)
@@ -260,7 +261,7 @@ static void s_bool(struct sink *s, const char *key, const char *label, bool v)
 	if (s->w)
 		jw_bool(s->w, key, v);
 	else
-		out_bool(s->o, key, label, v);
+		out_bool(s->o, key, s->record ? NULL : label, v);
 }
 
 static void emit_info(struct sink *o, const struct kmap *m, const struct refs *r)
@@ -329,7 +330,7 @@ static int show_ids(struct cli_ctx *ctx, const uint32_t *ids, size_t n, bool sin
 	struct errmsg err = { 0 };
 	struct refs r = { 0 };
 	struct jw w;
-	struct sink o = { ctx->out, NULL };
+	struct sink o = { ctx->out, NULL, single };
 	bool started = false;
 	int ret = EXIT_OK;
 
