@@ -15,14 +15,18 @@ Without --check, each sample block is rewritten with the command's output. With 
 nothing is written: exit 1 and a diff for every sample that no longer matches, numbers and
 hex digests excepted where the marker says `sample-volatile` (ids, times, pids, hashes,
 sizes of things that change from machine to machine). Commands run from the repository root, through a shell
-(they are the README's own, not user input); "bpfkit" at their start is BPFKIT.
+(they are the README's own, not user input); "bpfkit" at their start is BPFKIT. What the
+samples leave in /tmp/bpfkit-tour* for later samples is removed once all have run.
 """
 import difflib
+import glob
 import os
 import re
 import subprocess
 import sys
 
+# What the samples write for later samples to read; removed when all have run.
+SCRATCH = "/tmp/bpfkit-tour*"
 MARK = re.compile(r"^<!-- (sample|sample-volatile): (.*) -->$")
 
 
@@ -80,7 +84,11 @@ def main():
     bpfkit = os.path.abspath(args[0])
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     files = args[1:] or [os.path.join(root, "README.md")]
-    stale = sum(process(f, bpfkit, root, check) for f in files)
+    try:
+        stale = sum(process(f, bpfkit, root, check) for f in files)
+    finally:
+        for scratch in glob.glob(SCRATCH):
+            os.remove(scratch)
     if check and stale:
         print(f"{stale} sample(s) differ from the binary's output: run 'make docs'")
         sys.exit(1)
