@@ -14,9 +14,10 @@ usage: docs.py BPFKIT [--check] [FILE...]
 Without --check, each sample block is rewritten with the command's output. With --check,
 nothing is written: exit 1 and a diff for every sample that no longer matches, numbers and
 hex digests excepted where the marker says `sample-volatile` (ids, times, pids, hashes,
-sizes of things that change from machine to machine). Commands run from the repository root, through a shell
-(they are the README's own, not user input); "bpfkit" at their start is BPFKIT. What the
-samples leave in /tmp/bpfkit-tour* for later samples is removed once all have run.
+sizes of things that change from machine to machine). Commands run from the repository
+root, through a shell (they are the README's own, not user input); "bpfkit" at their start
+is BPFKIT. What the samples leave in /tmp/bpfkit-tour* for later samples is removed once
+all have run.
 """
 import difflib
 import glob
