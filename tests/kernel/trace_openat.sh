@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# shellcheck source=tests/kernel/trace_common.bash
+source "$(dirname "${BASH_SOURCE[0]}")/trace_common.bash"
 # bpfkit trace openat, for real: load, attach, trigger openat from a known process, read events.
 
 # An opener with a known pid and comm: opens $1 every 20 ms, $2 times, printing each fd.
@@ -19,32 +21,6 @@ for _ in range(times):
 PY
 }
 
-# start_tracer OUTFILE ARGS...: trace in the background; TRACER is its pid.
-start_tracer() {
-	local outfile=$1
-	shift
-	"$BPFKIT" trace openat "$@" > "$outfile" 2> "$outfile.err" &
-	TRACER=$!
-	trap 'kill -INT $TRACER 2>/dev/null; wait $TRACER 2>/dev/null' EXIT
-}
-
-# wait_for FILE PATTERN SECONDS: until grep -q finds it.
-wait_for() {
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-stop_tracer() {
-	kill -INT "$TRACER"
-	wait "$TRACER"
-	TRACER_RC=$?
-	trap - EXIT
-}
-
 setup() {
 	need_root
 	MARK="$TMPD/marker-$RANDOM-$$"
@@ -53,13 +29,13 @@ setup() {
 
 test_marker_open_json() {
 	setup
-	start_tracer "$TMPD/ev" --json
+	start_trace openat "$TMPD/ev" --json
 	sleep 0.3
 	opener "$MARK" 60 bkmark > "$TMPD/opener" &
 	local op=$!
 	wait_for "$TMPD/ev" "$MARK" 10 || fail "marker never appeared; stderr: $(cat "$TMPD/ev.err")"
 	wait "$op"
-	stop_tracer
+	stop_trace
 	[ "$TRACER_RC" -eq 0 ] || fail "tracer exit $TRACER_RC: $(cat "$TMPD/ev.err")"
 	local pid fd
 	pid=$(head -n 1 "$TMPD/opener")
@@ -83,15 +59,12 @@ test_marker_open_json() {
 # stopped while they are made, so none can have been read before the signal.
 test_records_queued_at_sigint_are_printed() {
 	setup
-	start_tracer "$TMPD/ev" --json -n bkqueue
+	start_trace openat "$TMPD/ev" --json -n bkqueue
 	sleep 0.5
-	kill -STOP "$TRACER"
+	kill -STOP "$TRACER_PID"
 	opener "$MARK" 25 bkqueue > /dev/null
-	kill -INT "$TRACER"
-	kill -CONT "$TRACER"
-	wait "$TRACER"
-	TRACER_RC=$?
-	trap - EXIT
+	kill -INT "$TRACER_PID"
+	stop_trace CONT
 	[ "$TRACER_RC" -eq 0 ] || fail "tracer exit $TRACER_RC: $(cat "$TMPD/ev.err")"
 	local n
 	n=$(jq -c --arg p "$MARK" 'select(.path == $p)' "$TMPD/ev" | wc -l)
@@ -107,7 +80,7 @@ test_path_lengths() {
 	a=$(printf 'a%.0s' {1..100}) b=$(printf 'b%.0s' {1..100})
 	long="$TMPD/$a/$b/$a/no-such"
 	local exact=${long:0:255}
-	start_tracer "$TMPD/ev" --json -n bklen
+	start_trace openat "$TMPD/ev" --json -n bklen
 	sleep 0.3
 	python3 - "$long" "$exact" "$MARK" <<'PY'
 import ctypes, os, sys
@@ -119,7 +92,7 @@ for p in sys.argv[1:]:
         pass
 PY
 	wait_for "$TMPD/ev" "$MARK" 10 || fail "marker never appeared: $(cat "$TMPD/ev.err")"
-	stop_tracer
+	stop_trace
 	local paths
 	paths=$(jq -r 'select(.comm == "bklen") | .path' "$TMPD/ev")
 	[ "$(printf '%s\n' "$paths" | grep -c -x -F -- "$exact")" -eq 2 ] ||
@@ -129,13 +102,13 @@ PY
 
 test_failed_open_shows_errno() {
 	setup
-	start_tracer "$TMPD/ev" --json --failed
+	start_trace openat "$TMPD/ev" --json --failed
 	sleep 0.3
 	opener "$MARK.missing" 60 bkfail > /dev/null &
 	local op=$!
 	wait_for "$TMPD/ev" "$MARK.missing" 10 || fail "failed open never appeared"
 	wait "$op"
-	stop_tracer
+	stop_trace
 	out=$(jq -c --arg p "$MARK.missing" 'select(.path == $p)' "$TMPD/ev" | head -n 1)
 	jq_is .fd -1
 	jq_is .errno 2
@@ -186,16 +159,13 @@ test_text_output_and_duration() {
 
 test_sigterm_detaches() {
 	setup
-	start_tracer "$TMPD/ev" --json
+	start_trace openat "$TMPD/ev" --json
 	sleep 0.5
 	local ids
-	ids=$(grep -h '^prog_id:' /proc/"$TRACER"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u)
+	ids=$(held_prog_ids "$TRACER_PID")
 	[ -n "$ids" ] || fail "tracer holds no BPF programs"
-	kill -TERM "$TRACER"
-	wait "$TRACER"
-	local rc=$?
-	trap - EXIT
-	[ "$rc" -eq 0 ] || fail "SIGTERM exit $rc"
+	stop_trace TERM
+	[ "$TRACER_RC" -eq 0 ] || fail "SIGTERM exit $TRACER_RC"
 	grep -Eq 'events, [0-9]+ lost' "$TMPD/ev.err" || fail "no summary after SIGTERM"
 	sleep 0.2
 	for id in $ids; do

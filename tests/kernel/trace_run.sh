@@ -1,6 +1,8 @@
 # shellcheck shell=bash disable=SC2154 # $out $err $rc: set by bk (tests/lib.sh)
 # bpfkit trace run on tests/fixtures/trace_run.bpf.c: its struct decoded field by field from
 # a ring buffer and a perf buffer, the record type chosen and said, nothing left loaded.
+# shellcheck source=tests/kernel/trace_common.bash
+source "$(dirname "${BASH_SOURCE[0]}")/trace_common.bash"
 
 # A process named bkrun: after 0.5 s, getppid (ring) and getpgid (perf) $1 times each.
 marker() {
@@ -64,7 +66,7 @@ test_program_selection_and_cleanup() {
 	"$BPFKIT" trace run "$(OBJ)" --program perf_getpgid --json --duration 10 --count 2 > "$TMPD/ev" 2> "$TMPD/ev.err" &
 	local tr=$!
 	sleep 0.3
-	ids=$(grep -h '^prog_id:' /proc/"$tr"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u)
+	ids=$(held_prog_ids "$tr")
 	wait "$m"
 	wait "$tr" || fail "exit $?: $(cat "$TMPD/ev.err")"
 	# only the perf program ran: every record is from the perf buffer

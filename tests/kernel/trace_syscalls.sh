@@ -1,6 +1,8 @@
 # shellcheck shell=bash disable=SC2154 # $out $err $rc: set by bk (tests/lib.sh)
 # bpfkit trace syscalls, for real: the tail-call dispatcher counts execve and the timer family
 # through their programs, the dispatcher counts the rest, --ignore counts nothing.
+# shellcheck source=tests/kernel/trace_common.bash
+source "$(dirname "${BASH_SOURCE[0]}")/trace_common.bash"
 
 # A process named $1 that, after 0.5 s: execs /bin/true 5 times (fork+exec), calls
 # setitimer 7 times, getppid 9 times; then sleeps 0.5 s.
@@ -79,7 +81,7 @@ test_nothing_left_loaded() {
 	"$BPFKIT" trace syscalls --interval 5 > /dev/null 2>&1 &
 	local tr=$!
 	sleep 0.8
-	ids=$(grep -h '^prog_id:' /proc/"$tr"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u)
+	ids=$(held_prog_ids "$tr")
 	# the dispatcher and the three tail call targets (libbpf holds an fd for each)
 	[ "$(echo "$ids" | wc -w)" -eq 4 ] || { kill "$tr"; fail "tracer holds programs: $ids"; }
 	kill -TERM "$tr"
