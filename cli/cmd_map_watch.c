@@ -14,21 +14,13 @@
 #include "kmetrics.h"
 #include "map_cli.h"
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Sleep s seconds in short steps so SIGINT/SIGTERM end it at once. */
 static void nap(double s)
 {
-	double end = now_s() + s;
+	double end = kern_now_s() + s;
 
 	while (!kern_stop) {
-		double left = end - now_s();
+		double left = end - kern_now_s();
 		struct timespec ts;
 
 		if (left <= 0)
@@ -366,7 +358,7 @@ static int watch_loop(struct cli_ctx *ctx, const struct map_view *v, const struc
 		top = (size_t)-1;
 	if (take_snapshot(v, &prev, &err))
 		return cli_errmsg(ctx, &err);
-	t0 = now_s();
+	t0 = kern_now_s();
 	while (!kern_stop && (!o->count || rounds < o->count)) {
 		nap(o->interval);
 		if (kern_stop)
@@ -375,7 +367,7 @@ static int watch_loop(struct cli_ctx *ctx, const struct map_view *v, const struc
 			snap_free(&prev);
 			return cli_errmsg(ctx, &err);
 		}
-		t1 = now_s();
+		t1 = kern_now_s();
 		diff(&cur, &prev, t1 - t0);
 		g_key_size = v->m.info.key_size;
 		if (o->order != cmp_key && cur.n)
@@ -535,9 +527,9 @@ int cmd_map_export(struct cli_ctx *ctx, int argc, char **argv)
 	kern_trap_signals();
 	cli_info(ctx, "serving %zu map%s on port %u (--listen %s): GET /metrics; Ctrl-C stops", n,
 		 n == 1 ? "" : "s", port, listen_addr);
-	end = duration > 0 ? now_s() + duration : 0;
-	while (!kern_stop && (!end || now_s() < end))
-		nap(end ? (end - now_s() < 0.2 ? end - now_s() : 0.2) : 0.2);
+	end = duration > 0 ? kern_now_s() + duration : 0;
+	while (!kern_stop && (!end || kern_now_s() < end))
+		nap(end ? (end - kern_now_s() < 0.2 ? end - kern_now_s() : 0.2) : 0.2);
 	kmetrics_stop(srv);
 out:
 	for (size_t k = 0; k < n; k++)

@@ -41,6 +41,9 @@ bool kern_stopping(void);
 #define KERN_RING_BREAK (-ECANCELED)
 #define KERN_RING_BATCH 4096
 
+/* CLOCK_MONOTONIC in seconds: deadlines, intervals, rates. */
+double kern_now_s(void);
+
 struct ring_limits {
 	double duration_s;	/* 0: none */
 	int poll_ms;		/* poll timeout; batches wake user space only past a threshold */

@@ -39,7 +39,7 @@ void kern_trap_signals(void)
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is a write error we handle, not a kill */
 }
 
-static double now_s(void)
+double kern_now_s(void)
 {
 	struct timespec ts;
 
@@ -49,7 +49,7 @@ static double now_s(void)
 
 int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct errmsg *err)
 {
-	double deadline = lim->duration_s > 0 ? now_s() + lim->duration_s : 0;
+	double deadline = lim->duration_s > 0 ? kern_now_s() + lim->duration_s : 0;
 	int ms = lim->poll_ms > 0 ? lim->poll_ms : 100;
 
 	while (!kern_stop) {
@@ -66,7 +66,7 @@ int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct
 			return errmsg_set(err, n, "reading the ring buffer: %s", strerror(-n));
 		if (lim->after_batch && lim->after_batch(lim->ctx))
 			break;
-		if (deadline && now_s() >= deadline)
+		if (deadline && kern_now_s() >= deadline)
 			break;
 	}
 	if (lim->after_batch)

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -420,18 +419,10 @@ static int after_batch(void *ctx)
 	return flush(run);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Perf buffers only: poll the first, consume the others. */
 static int perf_loop(struct run *run, double duration_s, struct errmsg *err)
 {
-	double deadline = duration_s > 0 ? now_s() + duration_s : 0;
+	double deadline = duration_s > 0 ? kern_now_s() + duration_s : 0;
 
 	while (!kern_stop) {
 		int n = perf_buffer__poll(run->pbs[0], 100);
@@ -440,7 +431,7 @@ static int perf_loop(struct run *run, double duration_s, struct errmsg *err)
 			return errmsg_set(err, n, "reading the perf buffer: %s", strerror(-n));
 		if (after_batch(run))
 			break;
-		if (deadline && now_s() >= deadline)
+		if (deadline && kern_now_s() >= deadline)
 			break;
 	}
 	return 0;

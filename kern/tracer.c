@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -36,14 +35,6 @@ struct run {
 	uint64_t stats_events, stats_lost;
 };
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The tracer's tick when its interval has passed (or at exit: final); its rows count as
  * events; non-zero stops. */
 static int maybe_tick(struct run *r, bool final)
@@ -53,7 +44,7 @@ static int maybe_tick(struct run *r, bool final)
 
 	if (!r->interval_s || r->tick_ret)
 		return r->tick_ret;
-	now = mono_s();
+	now = kern_now_s();
 	if (!final && now < r->next_tick)
 		return 0;
 	while (r->next_tick <= now)	/* a late tick does not make a burst of them */
@@ -105,7 +96,7 @@ static uint64_t sum_drops(const struct tracer *t, struct bpf_object *obj);
 /* --stats: once a second, records and losses per second since the last report. */
 static void stats_tick(struct run *r)
 {
-	double now = mono_s(), dt = now - r->stats_at;
+	double now = kern_now_s(), dt = now - r->stats_at;
 	uint64_t lost;
 
 	if (dt < 1.0)
@@ -329,7 +320,7 @@ static void pipe_lines(struct run *r, char *buf, size_t *len)
  */
 static int other_loop(struct run *r, int pipe_fd, struct errmsg *err)
 {
-	double start = mono_s(), deadline = r->c->duration_s > 0 ? start + r->c->duration_s : 0;
+	double start = kern_now_s(), deadline = r->c->duration_s > 0 ? start + r->c->duration_s : 0;
 	size_t cap = 64 * 1024, len = 0;
 	char *buf = pipe_fd >= 0 ? malloc(cap) : NULL;
 	int ret = 0;
@@ -338,7 +329,7 @@ static int other_loop(struct run *r, int pipe_fd, struct errmsg *err)
 		return errmsg_set(err, -ENOMEM, "out of memory");
 	while (!kern_stop && !ret) {
 		struct pollfd pfd = { .fd = pipe_fd, .events = POLLIN };
-		double now = mono_s(), wait = 0.1;
+		double now = kern_now_s(), wait = 0.1;
 		ssize_t n;
 
 		if (deadline && now >= deadline)
@@ -497,7 +488,7 @@ int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_
 		if (l.n)	/* an empty header: none (a mode without columns) */
 			sink->line(sink->ctx, lb_end(&l));
 	}
-	r.stats_at = mono_s();
+	r.stats_at = kern_now_s();
 	c->start_ns = (uint64_t)(r.stats_at * 1e9);	/* -T: bpf_ktime_get_ns() is this clock */
 	if (t->tick) {
 		r.interval_s = c->interval_s > 0 ? c->interval_s : t->tick_interval_s;
