@@ -41,6 +41,10 @@ bool kern_stopping(void);
 #define KERN_RING_BREAK (-ECANCELED)
 #define KERN_RING_BATCH 4096
 
+/* Destroy (detach) n links and free their array; both become empty. */
+struct bpf_link;
+void kern_links_destroy(struct bpf_link ***links, size_t *n);
+
 /* CLOCK_MONOTONIC in seconds: deadlines, intervals, rates. */
 double kern_now_s(void);
 

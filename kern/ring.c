@@ -114,3 +114,11 @@ int kern_percpu_sum(int map_fd, uint32_t key, uint64_t *sum)
 	free(vals);
 	return 0;
 }
+
+void kern_links_destroy(struct bpf_link ***links, size_t *n)
+{
+	while (*n)
+		bpf_link__destroy((*links)[--*n]);
+	free(*links);
+	*links = NULL;
+}

@@ -437,14 +437,6 @@ static int perf_loop(struct run *run, double duration_s, struct errmsg *err)
 	return 0;
 }
 
-static void detach(struct bpf_link ***links, size_t *n)
-{
-	while (*n)
-		bpf_link__destroy((*links)[--*n]);
-	free(*links);
-	*links = NULL;
-}
-
 /* --program: only those load; a program nobody named that libbpf cannot attach by its
  * section (a tail call target, SEC("raw_tp")) loads but is skipped, and said so. */
 static int attach(struct bpf_object *obj, const struct trace_run_opts *opts,
@@ -561,12 +553,12 @@ int trace_run(struct bpf_object *obj, const struct trace_run_opts *opts,
 	if (ret)
 		goto out;
 	ret = rb ? kern_ring_loop(rb, &lim, err) : perf_loop(&run, c->duration_s, err);
-	detach(&links, &nr_links);
+	kern_links_destroy(&links, &nr_links);
 	if (!ret && wants_rest(c, res))	/* the perf buffers drain in after_batch() */
 		ret = kern_ring_drain(rb, &lim, err);
 	after_batch(&run);
 out:
-	detach(&links, &nr_links);
+	kern_links_destroy(&links, &nr_links);
 	ring_buffer__free(rb);
 	for (size_t i = 0; run.pbs && i < run.nr_pbs; i++)
 		perf_buffer__free(run.pbs[i]);

@@ -420,10 +420,7 @@ static int serve_metrics(struct run *r, struct kmetrics_server **srv, struct err
 static void detach(const struct tracer *t, void *priv, struct bpf_link ***links, size_t *n,
 		   bool *attached)
 {
-	while (*n)
-		bpf_link__destroy((*links)[--*n]);
-	free(*links);
-	*links = NULL;
+	kern_links_destroy(links, n);
 	if (*attached && t->detach)
 		t->detach(priv);
 	*attached = false;
