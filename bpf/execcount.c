@@ -179,19 +179,19 @@ static int tick(struct bpf_object *obj, void *priv, const struct trace_common *c
 		snprintf(head, sizeof(head), "%s%.1f s%s", t > 0 && p->prev ? "\n" : "", t,
 			 final ? " (final)" : "");
 		lb_str(&l, head, 0);
-		sink->line(sink->ctx, lb_end(&l));
+		sink->line(sink->ctx, l.b, l.n);
 		l.n = 0;
 		lb_str(&l, "UID", 11);
 		lb_str(&l, "USER", 17);
 		lb_str(&l, "COUNT", 11);
 		lb_lit(&l, "DELTA");
-		sink->line(sink->ctx, lb_end(&l));
+		sink->line(sink->ctx, l.b, l.n);
 	}
 	for (size_t i = 0; i < n; i++) {
 		l.n = 0;
 		row(&l, sink->json, t, &now[i], now[i].count - prev_count(p, now[i].uid), overflow,
 		    final);
-		sink->line(sink->ctx, lb_end(&l));
+		sink->line(sink->ctx, l.b, l.n);
 	}
 	if (!sink->json && overflow) {
 		char msg[160];
@@ -200,7 +200,7 @@ static int tick(struct bpf_object *obj, void *priv, const struct trace_common *c
 		snprintf(msg, sizeof(msg), "overflow: %llu execs not counted, the map is full (raise --max-uids)",
 			 (unsigned long long)overflow);
 		lb_str(&l, msg, 0);
-		sink->line(sink->ctx, lb_end(&l));
+		sink->line(sink->ctx, l.b, l.n);
 	}
 	free(p->prev);
 	p->prev = now;

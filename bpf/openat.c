@@ -57,9 +57,17 @@ static const char *flags_cached(uint64_t flags)
 	return text;
 }
 
+/* A record as the ring holds it: its path is cut after the NUL (path_max bytes at most). */
+struct record {
+	const struct openat_event *e;
+	size_t path_max;
+};
+
 /* One JSON Lines record; the keys are documented in the trace openat help. */
-static void event_json_line(struct linebuf *l, const struct openat_event *e)
+static void event_json_line(struct linebuf *l, const struct record *r)
 {
+	const struct openat_event *e = r->e;
+
 	lb_lit(l, "{\"ts_ns\":");
 	lb_u64(l, e->ts_ns, 0);
 	lb_lit(l, ",\"pid\":");
@@ -69,7 +77,7 @@ static void event_json_line(struct linebuf *l, const struct openat_event *e)
 	lb_lit(l, ",\"uid\":");
 	lb_u64(l, e->uid, 0);
 	lb_lit(l, ",\"comm\":");
-	lb_json_str(l, e->comm);
+	lb_json_strn(l, e->comm, sizeof(e->comm) - 1);
 	if (e->syscall == OPENAT_SYS_OPENAT2)
 		lb_lit(l, ",\"syscall\":\"openat2\",\"fd\":");
 	else
@@ -84,19 +92,21 @@ static void event_json_line(struct linebuf *l, const struct openat_event *e)
 	lb_lit(l, ",\"mode\":");
 	lb_u64(l, e->mode, 0);
 	lb_lit(l, ",\"path\":");
-	lb_json_str(l, e->path);
+	lb_json_strn(l, e->path, r->path_max);
 	lb_lit(l, "}");
 }
 
 /* [TIME(s)] PID COMM FD ERR FLAGS PATH, the widths of header(). */
-static void event_text_line(struct linebuf *l, const struct openat_event *e,
+static void event_text_line(struct linebuf *l, const struct record *r,
 			    const struct trace_common *c)
 {
+	const struct openat_event *e = r->e;
+
 	if (c->timestamps)
 		trace_time_cell(l, trace_elapsed(c, e->ts_ns));
 	lb_u64(l, e->pid, 7);
 	lb_lit(l, " ");
-	lb_str(l, e->comm, 16);
+	lb_strn(l, e->comm, sizeof(e->comm) - 1, 16);
 	lb_lit(l, " ");
 	lb_s64_right(l, e->ret >= 0 ? e->ret : -1, 4);
 	lb_lit(l, " ");
@@ -104,7 +114,7 @@ static void event_text_line(struct linebuf *l, const struct openat_event *e,
 	lb_lit(l, " ");
 	lb_str(l, flags_cached(e->flags), 22);
 	lb_lit(l, " ");
-	lb_str(l, e->path, 0);
+	lb_strn(l, e->path, r->path_max, 0);
 }
 
 static void header(const struct trace_common *c, const void *priv, struct linebuf *l)
@@ -118,23 +128,25 @@ static void header(const struct trace_common *c, const void *priv, struct linebu
 	lb_lit(l, "PATH");
 }
 
+/*
+ * Read in place (ring records are 8-byte aligned): only the bytes the record has are sent,
+ * its path with its NUL; the strings are bounded by the record (and comm by its size), as if
+ * the last byte of each were a NUL.
+ */
 static int decode(const void *raw, size_t size, const struct trace_common *c, const void *priv,
 		  bool json, struct linebuf *l)
 {
-	struct openat_event e;
+	struct record r = { raw };
 
-	/* the record ends with its path's NUL: only the bytes it has are sent */
 	if (size < offsetof(struct openat_event, path) + 1)
 		return -1;
-	if (size > sizeof(e))
-		size = sizeof(e);
-	memcpy(&e, raw, size);
-	e.comm[sizeof(e.comm) - 1] = '\0';
-	e.path[size - offsetof(struct openat_event, path) - 1] = '\0';
+	if (size > sizeof(*r.e))
+		size = sizeof(*r.e);
+	r.path_max = size - offsetof(struct openat_event, path) - 1;
 	if (json)
-		event_json_line(l, &e);
+		event_json_line(l, &r);
 	else
-		event_text_line(l, &e, c);
+		event_text_line(l, &r, c);
 	return 0;
 }
 

@@ -228,7 +228,7 @@ static void emit_row(const struct trace_sink *sink, const char *clock, bool fina
 		lb_lit(&l, " ");
 		lb_s64_right(&l, (int64_t)r->delta, 10);
 	}
-	sink->line(sink->ctx, lb_end(&l));
+	sink->line(sink->ctx, l.b, l.n);
 }
 
 /*
@@ -275,12 +275,12 @@ static int tick(struct bpf_object *obj, void *priv, const struct trace_common *c
 		lb_str(&l, final ? "TOTAL" : "TIME", 9);
 		lb_str(&l, "SYSCALL", 23);
 		lb_lit(&l, "  NR VIA               COUNT      DELTA");
-		sink->line(sink->ctx, lb_end(&l));
+		sink->line(sink->ctx, l.b, l.n);
 	}
 	for (size_t i = 0; i < n; i++)
 		emit_row(sink, clock, final, &rows[i], p);
 	if (!sink->json && n && !final)
-		sink->line(sink->ctx, "");
+		sink->line(sink->ctx, "", 0);
 out:
 	free(vals);
 	free(rows);

@@ -246,7 +246,7 @@ static void emit_source(const struct trace_sink *sink, const char *clock, bool f
 		lb_lit(&l, " ");
 		lb_s64_right(&l, (int64_t)r->sum.bytes, 14);
 	}
-	sink->line(sink->ctx, lb_end(&l));
+	sink->line(sink->ctx, l.b, l.n);
 }
 
 /* Every source seen since start, packets and bytes summed over CPUs, most packets first;
@@ -317,12 +317,12 @@ static int tick(struct bpf_object *obj, void *priv, const struct trace_common *c
 		lb_str(&l, final ? "TOTAL" : "TIME", 9);
 		lb_str(&l, "SADDR", 40);
 		lb_lit(&l, "     PACKETS          BYTES");
-		sink->line(sink->ctx, lb_end(&l));
+		sink->line(sink->ctx, l.b, l.n);
 	}
 	for (size_t i = 0; i < n; i++)
 		emit_source(sink, clock, final, &rows[i]);
 	if (!sink->json && n && !final)
-		sink->line(sink->ctx, "");
+		sink->line(sink->ctx, "", 0);
 	free(rows);
 	return 0;
 }

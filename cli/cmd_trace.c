@@ -333,9 +333,9 @@ static int parse_options(struct cli_ctx *ctx, const struct tracer *t, int argc, 
 	return ret;
 }
 
-static void sink_line(void *ctx, const char *line)
+static void sink_line(void *ctx, const char *line, size_t len)
 {
-	out_stream_line(ctx, line);
+	out_stream_line(ctx, line, len);
 }
 
 static int sink_flush(void *ctx)

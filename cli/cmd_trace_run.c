@@ -18,9 +18,9 @@
 
 enum { OPT_PROGRAM = 0x300, OPT_MAP, OPT_TYPE, OPT_DURATION, OPT_COUNT };
 
-static void sink_line(void *ctx, const char *line)
+static void sink_line(void *ctx, const char *line, size_t len)
 {
-	out_stream_line(ctx, line);
+	out_stream_line(ctx, line, len);
 }
 
 static int sink_flush(void *ctx)

@@ -1,17 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Fast line building for event streams (see linebuf.h). */
+#include <stdbool.h>
 #include <string.h>
 
 #include "jsonw.h"
 #include "linebuf.h"
-
-void lb_mem(struct linebuf *l, const char *s, size_t n)
-{
-	if (n > sizeof(l->b) - 1 - l->n)
-		n = sizeof(l->b) - 1 - l->n;
-	memcpy(l->b + l->n, s, n);
-	l->n += n;
-}
 
 static void pad(struct linebuf *l, size_t used, size_t width)
 {
@@ -25,12 +18,17 @@ static void pad(struct linebuf *l, size_t used, size_t width)
 	}
 }
 
-void lb_str(struct linebuf *l, const char *s, size_t width)
+void lb_strn(struct linebuf *l, const char *s, size_t max, size_t width)
 {
-	size_t n = strlen(s);
+	size_t n = strnlen(s, max);
 
 	lb_mem(l, s, n);
 	pad(l, n, width);
+}
+
+void lb_str(struct linebuf *l, const char *s, size_t width)
+{
+	lb_strn(l, s, SIZE_MAX, width);
 }
 
 void lb_u64(struct linebuf *l, uint64_t v, size_t width)
@@ -57,11 +55,32 @@ static void lb_put(void *ctx, const char *p, size_t n)
 	lb_mem(ctx, p, n);
 }
 
+static bool byte_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/*
+ * Plain bytes (most strings are all plain) are copied while they are scanned, straight into
+ * the line; from the first other byte on, the escaper takes over.
+ */
+void lb_json_strn(struct linebuf *l, const char *s, size_t max)
+{
+	size_t room = sizeof(l->b) - 1 - l->n, i = 0;
+	char *d = l->b + l->n + 1;
+
+	lb_lit(l, "\"");
+	for (; i < max && i + 2 < room && byte_plain((unsigned char)s[i]); i++)
+		d[i] = s[i];
+	l->n += i;
+	if (i < max && s[i])
+		bk_json_escape_n(s + i, strnlen(s + i, max - i), lb_put, l);
+	lb_lit(l, "\"");
+}
+
 void lb_json_str(struct linebuf *l, const char *s)
 {
-	lb_lit(l, "\"");
-	bk_json_escape(s, lb_put, l);
-	lb_lit(l, "\"");
+	lb_json_strn(l, s, SIZE_MAX);
 }
 
 const char *lb_end(struct linebuf *l)

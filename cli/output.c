@@ -285,10 +285,10 @@ void out_set_error(struct out *o, const char *msg)
 	o->failed = true;
 }
 
-void out_stream_line(struct out *o, const char *line)
+void out_stream_line(struct out *o, const char *line, size_t len)
 {
 	/* one stream, one thread: stdio's per-call locking is pure cost at 10^5-10^6 lines/s */
-	fputs_unlocked(line, o->f);
+	fwrite_unlocked(line, 1, len, o->f);
 	putc_unlocked('\n', o->f);
 }
 

@@ -60,7 +60,7 @@ __attribute__((format(printf, 2, 3))) void out_printf(struct out *o, const char 
 void out_set_error(struct out *o, const char *msg);
 
 /* Streams: one record per line (text, or a JSON Lines record built with linebuf.h). */
-void out_stream_line(struct out *o, const char *line);
+void out_stream_line(struct out *o, const char *line, size_t len);
 int out_flush(struct out *o);	/* 0, or -EIO/-EPIPE after a write error */
 
 /* Render the document (if any), flush, check stdout for write errors: 0 or -errno. */

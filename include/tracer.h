@@ -120,7 +120,7 @@ struct tracer {
 /* Where lines go: cli/ gives the output layer's stream (text or JSON Lines). */
 struct trace_sink {
 	bool json;
-	void (*line)(void *ctx, const char *line);
+	void (*line)(void *ctx, const char *line, size_t len);	/* without its newline */
 	int (*flush)(void *ctx);	/* per batch; 0 or -errno (-EPIPE: reader gone) */
 	/* with --stats, once a second: records and losses per second over the last period */
 	void (*stats)(void *ctx, double events_per_s, double lost_per_s);

@@ -371,7 +371,7 @@ static int emit(struct reader *r, const void *data, size_t size)
 		return -ENOMEM;
 	r->map->records++;
 	r->res->events++;
-	r->sink->line(r->sink->ctx, b->p ? b->p : "");
+	r->sink->line(r->sink->ctx, b->p ? b->p : "", b->p ? b->len : 0);
 	if (r->c->count && r->res->events >= r->c->count)
 		kern_request_stop();
 	if (kern_stopping() || ++r->batch >= KERN_RING_BATCH)

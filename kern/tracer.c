@@ -83,7 +83,7 @@ static int on_record(void *data, void *raw, size_t size)
 	if (r->t->decode(raw, size, r->c, r->priv, r->sink->json, &l))
 		return 0;
 	r->res->events++;
-	r->sink->line(r->sink->ctx, lb_end(&l));
+	r->sink->line(r->sink->ctx, l.b, l.n);
 	if (r->c->count && r->res->events >= r->c->count)
 		kern_request_stop();
 	if (kern_stopping() || ++r->batch >= KERN_RING_BATCH)
@@ -483,7 +483,7 @@ int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_
 
 		t->header(c, priv, &l);
 		if (l.n)	/* an empty header: none (a mode without columns) */
-			sink->line(sink->ctx, lb_end(&l));
+			sink->line(sink->ctx, l.b, l.n);
 	}
 	r.stats_at = kern_now_s();
 	c->start_ns = (uint64_t)(r.stats_at * 1e9);	/* -T: bpf_ktime_get_ns() is this clock */

@@ -162,6 +162,63 @@ static void test_json_escaping(void)
 	free(doc);
 }
 
+/*
+ * lb_json_strn copies plain bytes itself and hands the rest to the escaper: every byte that
+ * needs an escape, anywhere in the string, must come out as the one escaping policy has it.
+ */
+static void test_linebuf_json_handover(void)
+{
+	static const unsigned char special[] = { '"', '\\', 0x01, 0x1f, 0x7f, 0x80, 0xc3, 0xff, '\n' };
+	static const unsigned char plain[] = { ' ', '~', '!', '[' };	/* the edges of plain */
+
+	for (size_t k = 0; k < sizeof(special) + sizeof(plain); k++) {
+		for (size_t pos = 0; pos < 20; pos++) {
+			char in[24], *stream = NULL;
+			size_t len = 0;
+			struct linebuf l = { 0 };
+			struct bk_jsonw *w = malloc(sizeof(*w));
+			FILE *f = open_memstream(&stream, &len);
+
+			memset(in, 'a', sizeof(in) - 1);
+			in[sizeof(in) - 1] = '\0';
+			in[pos] = (char)(k < sizeof(special) ? special[k] : plain[k - sizeof(special)]);
+			bk_jw_init(w, f);
+			bk_jw_str(w, in);
+			bk_jw_flush(w);
+			fclose(f);
+			free(w);
+			lb_json_str(&l, in);
+			CHECK(!strcmp(lb_end(&l), stream), "byte 0x%02x at %zu: %s, not %s",
+			      (unsigned char)in[pos], pos, l.b, stream);
+			free(stream);
+		}
+	}
+	{
+		struct linebuf l = { 0 };
+		const char rec[12] = "abcdefghijkl";	/* no NUL: the bound ends it */
+
+		lb_json_strn(&l, rec, 10);
+		CHECK_STR(lb_end(&l), "\"abcdefghij\"");
+		l.n = 0;
+		lb_json_strn(&l, "ab\0cdefghijklmnop", 18);	/* a NUL before the bound ends it */
+		CHECK_STR(lb_end(&l), "\"ab\"");
+		l.n = 0;
+		lb_strn(&l, rec, 3, 5);
+		CHECK_STR(lb_end(&l), "abc  ");
+	}
+	{
+		/* near the end of the buffer: cut, never overrun */
+		struct linebuf l = { 0 };
+
+		memset(l.b, 'x', sizeof(l.b));
+		l.n = sizeof(l.b) - 12;
+		lb_json_str(&l, "0123456789abcdefghijklmnopqrstuvwxyz");
+		CHECK(l.n == sizeof(l.b) - 1, "length %zu", l.n);
+		CHECK(!memcmp(l.b + sizeof(l.b) - 12, "\"0123456789", 11), "cut: %.11s",
+		      l.b + sizeof(l.b) - 12);
+	}
+}
+
 static void test_linebuf_text(void)
 {
 	struct linebuf l = { 0 };
@@ -203,6 +260,7 @@ int main(void)
 	test_document();
 	test_u64_digits();
 	test_json_escaping();
+	test_linebuf_json_handover();
 	test_linebuf_text();
 	UNIT_DONE();
 }
