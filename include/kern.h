@@ -53,11 +53,19 @@ struct ring_limits {
 	int poll_ms;		/* poll timeout; batches wake user space only past a threshold */
 	int (*after_batch)(void *ctx);	/* flush output; non-zero stops */
 	void *ctx;
+	size_t ring_bytes;	/* the smallest ring's size, for pacing; 0: never pace */
 };
+
+/* Longest pause of a paced reader between batches (kern_ring_loop). */
+#define KERN_RING_PACE_MS 1
+
+/* Sample callbacks report each sample's size: the loop paces by the bytes per batch. */
+void kern_ring_seen(size_t size);
 
 /*
  * Poll rb until kern_stop, the duration, or after_batch() says stop. Events the kernel held
- * back (no wakeup below the threshold) are collected on each timeout. 0 or -errno.
+ * back (no wakeup below the threshold) are collected on each timeout. After a batch the loop
+ * pauses up to KERN_RING_PACE_MS while the ring can hold that long (see ring.c). 0 or -errno.
  */
 int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct errmsg *err);
 

@@ -381,6 +381,7 @@ static int emit(struct reader *r, const void *data, size_t size)
 
 static int on_ring(void *ctx, void *data, size_t size)
 {
+	kern_ring_seen(size);
 	return emit(ctx, data, size);
 }
 
@@ -538,9 +539,12 @@ int trace_run(struct bpf_object *obj, const struct trace_run_opts *opts,
 			ret = run.pbs[run.nr_pbs] ? 0 : -errno;
 			run.nr_pbs += !ret;
 		} else if (!rb) {
+			lim.ring_bytes = bpf_map__max_entries(m);
 			rb = ring_buffer__new(fd, on_ring, r, NULL);
 			ret = rb ? 0 : -errno;
 		} else {
+			if (bpf_map__max_entries(m) < lim.ring_bytes)
+				lim.ring_bytes = bpf_map__max_entries(m);
 			ret = ring_buffer__add(rb, fd, on_ring, r);
 		}
 		if (ret) {

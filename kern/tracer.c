@@ -79,6 +79,7 @@ static int on_record(void *data, void *raw, size_t size)
 
 	if (kern_stopping())
 		return KERN_RING_BREAK;
+	kern_ring_seen(size);
 	l.n = 0;
 	if (r->t->decode(raw, size, r->c, r->priv, r->sink->json, &l))
 		return 0;
@@ -468,6 +469,7 @@ int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_
 		restore_fd = tracing_on();
 	} else if (t->ring_map) {
 		rb = ring ? ring_buffer__new(bpf_map__fd(ring), on_record, &r, NULL) : NULL;
+		lim.ring_bytes = ring ? bpf_map__max_entries(ring) : 0;
 		if (!rb) {
 			ret = errmsg_set(err, ring ? -errno : -ENOENT,
 					 "the %s tracer's ring buffer '%s': %s", t->name, t->ring_map,
