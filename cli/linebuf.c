@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Fast line building for event streams (see linebuf.h). */
-#include <stdbool.h>
 #include <string.h>
 
 #include "jsonw.h"
@@ -55,11 +54,6 @@ static void lb_put(void *ctx, const char *p, size_t n)
 	lb_mem(ctx, p, n);
 }
 
-static bool byte_plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
 /*
  * Plain bytes (most strings are all plain) are copied while they are scanned, straight into
  * the line; from the first other byte on, the escaper takes over.
@@ -70,7 +64,7 @@ void lb_json_strn(struct linebuf *l, const char *s, size_t max)
 	char *d = l->b + l->n + 1;
 
 	lb_lit(l, "\"");
-	for (; i < max && i + 2 < room && byte_plain((unsigned char)s[i]); i++)
+	for (; i < max && i + 2 < room && bk_json_plain((unsigned char)s[i]); i++)
 		d[i] = s[i];
 	l->n += i;
 	if (i < max && s[i])

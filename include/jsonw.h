@@ -17,6 +17,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* A byte the policy keeps as it is: printable ASCII but '"' and '\\'. */
+static inline bool bk_json_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 /* Escape s (no quotes) through put(ctx, bytes, n), plain runs in one call. */
 void bk_json_escape(const char *s, void (*put)(void *ctx, const char *p, size_t n), void *ctx);
 /* The same for exactly len bytes (a NUL among them is escaped as \u0000). */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* On allocation failure it stays short and failed is set; p is NUL-terminated once non-empty. */
 struct kbuf {
@@ -14,7 +15,21 @@ struct kbuf {
 	bool failed;
 };
 
-void kbuf_put(struct kbuf *b, const char *s, size_t n);
+/* kbuf_put's slow path: grow, then put (or fail). */
+void kbuf_grow_put(struct kbuf *b, const char *s, size_t n);
+
+/* inline: a record line is dozens of small puts */
+static inline void kbuf_put(struct kbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap || b->failed) {
+		kbuf_grow_put(b, s, n);
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
 void kbuf_str(struct kbuf *b, const char *s);
 void kbuf_u64(struct kbuf *b, uint64_t v);
 /* s (at most max bytes, up to its NUL) quoted and JSON-escaped. */

@@ -26,12 +26,6 @@ int bk_utf8_len(const unsigned char *s)
 	return n;
 }
 
-/* Bytes that need no escape: printable ASCII but '"' and '\\'. */
-static bool plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
 /* The valid UTF-8 sequence at s within avail bytes (1..4), or 0. */
 static int utf8_len_n(const unsigned char *s, size_t avail)
 {
@@ -52,7 +46,7 @@ void bk_json_escape_n(const char *str, size_t len,
 		char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 		int n;
 
-		while (s < end && plain(*s))
+		while (s < end && bk_json_plain(*s))
 			s++;
 		if (s > run)
 			put(ctx, (const char *)run, s - run);

@@ -8,7 +8,7 @@
 #include "jsonw.h"
 #include "kbuf.h"
 
-void kbuf_put(struct kbuf *b, const char *s, size_t n)
+void kbuf_grow_put(struct kbuf *b, const char *s, size_t n)
 {
 	if (b->failed)
 		return;
@@ -82,9 +82,19 @@ static void put(void *ctx, const char *p, size_t n)
 	kbuf_put(ctx, p, n);
 }
 
+/* Plain bytes are copied while they are scanned; the escaper takes over from the first other. */
 void kbuf_qstr(struct kbuf *b, const char *s, size_t max)
 {
+	size_t i = 0;
+
 	kbuf_put(b, "\"", 1);
-	bk_json_escape_n(s, strnlen(s, max), put, b);
+	if (!b->failed && max < b->cap - b->len - 1) {	/* room for all max bytes and the NUL */
+		for (; i < max && bk_json_plain((unsigned char)s[i]); i++)
+			b->p[b->len + i] = s[i];
+		b->len += i;
+		b->p[b->len] = '\0';
+	}
+	if (i < max && s[i])
+		bk_json_escape_n(s + i, strnlen(s + i, max - i), put, b);
 	kbuf_put(b, "\"", 1);
 }

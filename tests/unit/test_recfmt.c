@@ -145,11 +145,36 @@ static void test_short_records(void)
 	CHECK_RENDER(true, &r, 0, "");
 }
 
+/* kbuf_qstr copies plain bytes itself: bounded by max, ended by a NUL, handing over to the
+ * escaper at the first other byte, and growing the buffer when max bytes would not fit. */
+static void test_qstr(void)
+{
+	struct kbuf b = { 0 };
+	char fill[4090];
+
+	kbuf_qstr(&b, "abcdefghij", 8);
+	CHECK_STR(b.p, "\"abcdefgh\"");
+	b.len = 0;
+	kbuf_qstr(&b, "ab\0cd", 5);
+	CHECK_STR(b.p, "\"ab\"");
+	b.len = 0;
+	kbuf_qstr(&b, "x\xc3\xa9y\xffz\t", 16);
+	CHECK_STR(b.p, "\"x\xc3\xa9y\\ufffdz\\t\"");
+	b.len = 0;
+	memset(fill, '.', sizeof(fill));
+	kbuf_put(&b, fill, sizeof(fill));
+	kbuf_qstr(&b, "0123456789", 10);
+	CHECK(b.len == sizeof(fill) + 12 && !strcmp(b.p + sizeof(fill), "\"0123456789\""),
+	      "near the end: %zu bytes, '%s'", b.len, b.p + sizeof(fill));
+	kbuf_free(&b);
+}
+
 int main(void)
 {
 	build();
 	test_every_kind();
 	test_short_records();
+	test_qstr();
 	btf__free(btf);
 	UNIT_DONE();
 }
