@@ -149,10 +149,14 @@ int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_
 		   void *priv, const struct trace_sink *sink, struct trace_result *res,
 		   struct errmsg *err);
 
-/* Attach every program libbpf will load by its section name; *links: the caller destroys
- * each and frees the array, also on failure. */
+/*
+ * Attach every program libbpf will load by its section name; *links: the caller destroys
+ * each and frees the array, also on failure. With skipped, a program libbpf cannot attach
+ * by its section (EOPNOTSUPP: a tail call target, a bare SEC("raw_tp")) is not an error: its
+ * name is added to *skipped (malloc'ed, as each name; the caller frees them, also on failure).
+ */
 int tracer_attach_all(struct bpf_object *obj, struct bpf_link ***links, size_t *n,
-		      struct errmsg *err);
+		      char ***skipped, size_t *nr_skipped, struct errmsg *err);
 
 /* One line of the trace pipe, split in place: "task-pid [cpu] flags timestamp: event: msg". */
 struct trace_pipe_line {

@@ -440,39 +440,16 @@ static int perf_loop(struct run *run, double duration_s, struct errmsg *err)
 
 /* --program: only those load; a program nobody named that libbpf cannot attach by its
  * section (a tail call target, SEC("raw_tp")) loads but is skipped, and said so. */
+/* Every program by its section; with no --program, those that cannot be are listed instead. */
 static int attach(struct bpf_object *obj, const struct trace_run_opts *opts,
 		  struct trace_run_plan *plan, struct bpf_link ***links, size_t *n,
 		  struct errmsg *err)
 {
-	struct bpf_program *p;
-	size_t cap = 0;
+	int ret = tracer_attach_all(obj, links, n, opts->programs ? NULL : &plan->skipped_names,
+				    &plan->skipped, err);
 
-	bpf_object__for_each_program(p, obj)
-		cap++;
-	*links = calloc(cap ? cap : 1, sizeof(**links));
-	plan->skipped_names = calloc(cap ? cap : 1, sizeof(char *));
-	if (!*links || !plan->skipped_names)
-		return errmsg_set(err, -ENOMEM, "out of memory");
-	bpf_object__for_each_program(p, obj) {
-		struct bpf_link *l;
-		char what[256];
-
-		if (!bpf_program__autoload(p))
-			continue;
-		l = bpf_program__attach(p);
-		if (!l && errno == EOPNOTSUPP && !opts->programs) {
-			plan->skipped_names[plan->skipped++] = strdup(bpf_program__name(p));
-			continue;
-		}
-		if (!l) {
-			snprintf(what, sizeof(what), "attaching %s (%s)", bpf_program__name(p),
-				 bpf_program__section_name(p));
-			return kern_explain(err, -errno, what);
-		}
-		(*links)[(*n)++] = l;
-		plan->attached++;
-	}
-	return 0;
+	plan->attached = *n;
+	return ret;
 }
 
 static int select_programs(struct bpf_object *obj, const struct trace_run_opts *opts,

@@ -145,7 +145,7 @@ static int open_tracer(const struct tracer *t, struct bpf_object **obj, struct e
 
 /* Attach every loaded program by its section name; links in *links (the caller destroys). */
 int tracer_attach_all(struct bpf_object *obj, struct bpf_link ***links, size_t *n,
-		      struct errmsg *err)
+		      char ***skipped, size_t *nr_skipped, struct errmsg *err)
 {
 	struct bpf_program *p;
 	size_t cap = 0;
@@ -155,7 +155,9 @@ int tracer_attach_all(struct bpf_object *obj, struct bpf_link ***links, size_t *
 	bpf_object__for_each_program(p, obj)
 		cap++;
 	*links = calloc(cap ? cap : 1, sizeof(**links));
-	if (!*links)
+	if (skipped)
+		*skipped = calloc(cap ? cap : 1, sizeof(**skipped));
+	if (!*links || (skipped && !*skipped))
 		return errmsg_set(err, -ENOMEM, "out of memory");
 	bpf_object__for_each_program(p, obj) {
 		struct bpf_link *l;
@@ -164,6 +166,10 @@ int tracer_attach_all(struct bpf_object *obj, struct bpf_link ***links, size_t *
 		if (!bpf_program__autoload(p))
 			continue;
 		l = bpf_program__attach(p);
+		if (!l && errno == EOPNOTSUPP && skipped) {
+			(*skipped)[(*nr_skipped)++] = strdup(bpf_program__name(p));
+			continue;
+		}
 		if (!l) {
 			snprintf(what, sizeof(what), "attaching %s (%s)", bpf_program__name(p),
 				 bpf_program__section_name(p));
@@ -456,7 +462,7 @@ int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_
 			goto out;
 		attached = true;
 		ret = t->attach ? t->attach(obj, priv, &links, &nr_links, err)
-				: tracer_attach_all(obj, &links, &nr_links, err);
+				: tracer_attach_all(obj, &links, &nr_links, NULL, NULL, err);
 		if (ret)
 			goto out;
 		ring = t->ring_map ? bpf_object__find_map_by_name(obj, t->ring_map) : NULL;
