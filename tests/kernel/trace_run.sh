@@ -105,6 +105,20 @@ test_steady_stream_is_read_in_batches() {
 	[ "$writes" -lt $((n / 4)) ] || fail "$writes writes for $n records: not batched"
 }
 
+# A program libbpf cannot attach by its section (maps.bpf.o's SEC("xdp")) is loaded, listed
+# as not attached, and does not stop the others; with --program it is an error.
+test_unattachable_program_is_listed() {
+	need_root
+	bk trace run "$FIXTURES/maps.bpf.o" --type counter_key --duration 0.3
+	expect_rc 0
+	[[ $err == *"not attached (no section libbpf attaches by; --program to insist): xdp_pass"* ]] ||
+		fail "not listed: $err"
+	[[ $err == *"0 events, 0 lost"* ]] || fail "summary: $err"
+	bk trace run "$FIXTURES/maps.bpf.o" --type counter_key --program xdp_pass --duration 0.3
+	expect_rc 1
+	[[ $err == *"attaching xdp_pass (xdp)"* ]] || fail "error: $err"
+}
+
 test_errors() {
 	need_root
 	bk trace run "$(OBJ)" --type no_such_struct --duration 1
