@@ -170,6 +170,11 @@ int tracer_attach_all(struct bpf_object *obj, struct bpf_link ***links, size_t *
 			(*skipped)[(*nr_skipped)++] = strdup(bpf_program__name(p));
 			continue;
 		}
+		if (!l && errno == EOPNOTSUPP)
+			return errmsg_set(err, -EOPNOTSUPP,
+					  "program '%s': its section '%s' names no attach point: attach it with 'bpfkit attach OBJ:%s TARGET'",
+					  bpf_program__name(p), bpf_program__section_name(p),
+					  bpf_program__name(p));
 		if (!l) {
 			snprintf(what, sizeof(what), "attaching %s (%s)", bpf_program__name(p),
 				 bpf_program__section_name(p));

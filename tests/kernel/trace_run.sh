@@ -116,7 +116,8 @@ test_unattachable_program_is_listed() {
 	[[ $err == *"0 events, 0 lost"* ]] || fail "summary: $err"
 	bk trace run "$FIXTURES/maps.bpf.o" --type counter_key --program xdp_pass --duration 0.3
 	expect_rc 1
-	[[ $err == *"attaching xdp_pass (xdp)"* ]] || fail "error: $err"
+	[[ $err == *"program 'xdp_pass': its section 'xdp' names no attach point: attach it with 'bpfkit attach OBJ:xdp_pass TARGET'"* ]] ||
+		fail "error: $err"
 }
 
 test_errors() {
