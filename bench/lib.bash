@@ -45,3 +45,15 @@ bench_cleanup() {
 	[ -n "$TRACER_PID" ] && kill -INT "$TRACER_PID" 2>/dev/null && wait "$TRACER_PID" 2>/dev/null
 	rm -rf "$WORK"
 }
+
+# goal TEXT MEASURED CHECK...: one line of a benchmark's "against the goals" block: TEXT, what
+# was measured, and "met" when every CHECK (an awk condition such as "64 >= 65") holds, else
+# "missed".
+goal() {
+	local text=$1 measured=$2 verdict=met check
+	shift 2
+	for check in "$@"; do
+		awk "BEGIN { exit !($check) }" || verdict=missed
+	done
+	printf '  %-46s %-40s %s\n' "$text" "$measured" "$verdict"
+}

@@ -117,7 +117,18 @@ for i in "${!RUNS[@]}"; do
 		"${R[$r,execs]}" "${R[$r,events]}" "${R[$r,lost]}"
 done
 if [ -n "$EXECSNOOP" ]; then
-	echo "bpfkit/execsnoop exec rate under tracing: $(awk "BEGIN { printf \"%.2f\", ${R[bpfkit-text,rate]} / ${R[execsnoop,rate]} }")x (text)"
+	x=$(awk "BEGIN { printf \"%.2f\", ${R[bpfkit-text,rate]} / ${R[execsnoop,rate]} }")
+	echo "bpfkit/execsnoop exec rate under tracing: ${x}x (text)"
+	echo
+	echo "against the goals, this run:"
+	# untraced beside execsnoop: the most any tracer could reach
+	ceiling=$(awk "BEGIN { printf \"%.2f\", ${R[untraced-4,rate]} / ${R[execsnoop,rate]} }")
+	goal "trace exec >= 3x execsnoop's exec rate" "${x}x (untraced: ${ceiling}x)" "$x >= 3"
 fi
+lost_all=0
+for r in bpfkit-text bpfkit-json bpfkit-hello; do
+	[ "${R[$r,lost]}" = 0 ] || lost_all=1
+done
+goal "exec and hello lose nothing" "text ${R[bpfkit-text,lost]}, json ${R[bpfkit-json,lost]}, hello ${R[bpfkit-hello,lost]}" "$lost_all == 0"
 
 exit 0

@@ -63,15 +63,6 @@ static __always_inline int syscall_args(__u64 a[3])
 	return 0;
 }
 
-/*
- * Wake user space once each time another wakeup_bytes have been queued, or for the first event
- * after wakeup_ns without a wakeup (so a lone event shows within ~10 ms); never per event:
- * each forced wakeup is an irq_work self-IPI, a VM exit on a virtual machine.
- */
-const volatile __u64 wakeup_bytes = 64 * 1024;
-const volatile __u64 wakeup_ns = 10 * 1000 * 1000;
-__u64 last_wakeup_ns = 0;	/* racy across CPUs on purpose: a lost update costs one wakeup */
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 * 1024 * 1024);
@@ -110,7 +101,7 @@ static __always_inline int report(struct syscall_exit_record *ctx, __u8 syscall)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct open_how_user how = {};
-	__u64 args[3], flags, now, avail, size;
+	__u64 args[3], size;
 	struct openat_event *e;
 	__u32 zero = 0;
 	long n;
@@ -122,8 +113,7 @@ static __always_inline int report(struct syscall_exit_record *ctx, __u8 syscall)
 		count_drop(OPENAT_DROP_ARGS);
 		return 0;
 	}
-	now = bpf_ktime_get_ns();
-	e->ts_ns = now;
+	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
@@ -147,16 +137,12 @@ static __always_inline int report(struct syscall_exit_record *ctx, __u8 syscall)
 	size = PATH_OFF + ((__u64)n & (2 * OPENAT_PATH_LEN - 1));
 	if (size > sizeof(*e))
 		size = sizeof(*e);
-	/* queued bytes with this record: does it cross a multiple of wakeup_bytes? */
-	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	if ((avail + size + 8) / wakeup_bytes != avail / wakeup_bytes ||
-	    now - last_wakeup_ns >= wakeup_ns) {
-		last_wakeup_ns = now;
-		flags = BPF_RB_FORCE_WAKEUP;
-	} else {
-		flags = BPF_RB_NO_WAKEUP;
-	}
-	if (bpf_ringbuf_output(&events, e, size, flags))
+	/*
+	 * Default wakeups: the reader is woken only for a record sent while it had caught up,
+	 * and it reads in paced batches (kern/ring.c): once per batch, not per event (each
+	 * wakeup is an irq_work self-IPI, a VM exit on a virtual machine).
+	 */
+	if (bpf_ringbuf_output(&events, e, size, 0))
 		count_drop(OPENAT_DROP_RINGBUF);
 	return 0;
 }

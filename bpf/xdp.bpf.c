@@ -18,9 +18,6 @@
 #define ETH_P_8021AD	0x88A8
 
 const volatile bool summary_only = false;
-const volatile __u64 wakeup_bytes = 64 * 1024;
-const volatile __u64 wakeup_ns = 10 * 1000 * 1000;
-__u64 last_wakeup_ns = 0;	/* racy across CPUs on purpose: a lost update costs one wakeup */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -78,28 +75,18 @@ static __always_inline void ports(struct xdp_event *e, void *l4, void *end)
 	e->dport = bpf_ntohs(p[1]);
 }
 
-#define EVENT_REC_SIZE ((sizeof(struct xdp_event) + 8 + 7) & ~7ULL)
-
+/* Default wakeups: the reader is woken only when it had caught up, and it reads in paced
+ * batches (kern/ring.c), so that is once per batch, not per packet. */
 static __always_inline void send(const struct xdp_event *e)
 {
 	struct xdp_event *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	__u64 avail, prev, flags;
 
 	if (!r) {
 		count_drop(XDP_DROP_RINGBUF);
 		return;
 	}
 	__builtin_memcpy(r, e, sizeof(*r));
-	/* wake the reader per wakeup_bytes queued, or after wakeup_ns: never per packet */
-	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	prev = avail > EVENT_REC_SIZE ? avail - EVENT_REC_SIZE : 0;
-	if (avail / wakeup_bytes != prev / wakeup_bytes || e->ts_ns - last_wakeup_ns >= wakeup_ns) {
-		last_wakeup_ns = e->ts_ns;
-		flags = BPF_RB_FORCE_WAKEUP;
-	} else {
-		flags = BPF_RB_NO_WAKEUP;
-	}
-	bpf_ringbuf_submit(r, flags);
+	bpf_ringbuf_submit(r, 0);
 }
 
 SEC("xdp")

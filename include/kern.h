@@ -50,7 +50,7 @@ double kern_now_s(void);
 
 struct ring_limits {
 	double duration_s;	/* 0: none */
-	int poll_ms;		/* poll timeout; batches wake user space only past a threshold */
+	int poll_ms;		/* poll timeout: records sent without a wakeup are read then */
 	int (*after_batch)(void *ctx);	/* flush output; non-zero stops */
 	void *ctx;
 	size_t ring_bytes;	/* the smallest ring's size, for pacing; 0: never pace */
@@ -63,9 +63,9 @@ struct ring_limits {
 void kern_ring_seen(size_t size);
 
 /*
- * Poll rb until kern_stop, the duration, or after_batch() says stop. Events the kernel held
- * back (no wakeup below the threshold) are collected on each timeout. After a batch the loop
- * pauses up to KERN_RING_PACE_MS while the ring can hold that long (see ring.c). 0 or -errno.
+ * Poll rb until kern_stop, the duration, or after_batch() says stop. Records sent without a
+ * wakeup (BPF_RB_NO_WAKEUP) are collected on each timeout. After a batch the loop pauses up
+ * to KERN_RING_PACE_MS while the ring can hold that long (see ring.c). 0 or -errno.
  */
 int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct errmsg *err);
 

@@ -106,7 +106,7 @@ int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct
 		}
 		if (n == -EINTR)
 			break;
-		/* the kernel side wakes us only past a fill threshold: collect the rest */
+		/* a program that submits with BPF_RB_NO_WAKEUP wakes no one: collect anyway */
 		if (n >= 0)
 			n = ring_buffer__consume(rb);
 		cut = n == KERN_RING_BREAK;	/* a batch cut short: records wait, no pause */
