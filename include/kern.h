@@ -30,8 +30,11 @@ int kern_explain(struct errmsg *err, int code, const char *what);
 extern volatile sig_atomic_t kern_stop;
 void kern_trap_signals(void);
 void kern_request_stop(void);
-/* A stop request a sample callback must obey: any outside a drain, a new one inside it. */
+/* A stop request a sample callback must obey: any outside a drain, a new one inside it.
+ * The sample in hand is still handled (libbpf has consumed it already): the batch ends after
+ * it. Only kern_skipping(), a new stop during a drain (a second Ctrl-C), drops it. */
 bool kern_stopping(void);
+bool kern_skipping(void);
 
 /*
  * A sample callback returns this to end the current batch early (the sample it handled is

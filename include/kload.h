@@ -82,6 +82,11 @@ struct kern_load_result {
 	bool usage;			/* the error is the caller's input (exit 2) */
 };
 
+/* For a load that must leave nothing behind (load without --pin, trace run): maps the object
+ * marks LIBBPF_PIN_BY_NAME reuse an existing pin (what the object asks for) but make no new
+ * one. Call between open and load. */
+void kern_keep_only_existing_pins(struct bpf_object *obj);
+
 int kern_load(const struct bk_object *o, const struct kern_load_opts *opts,
 	      struct kern_load_result *r, struct errmsg *err);
 void kern_load_free(struct kern_load_result *r);

@@ -168,9 +168,7 @@ static int give_log_bufs(struct bpf_object *obj, struct logbufs *l)
 	return 0;
 }
 
-/* Without --pin nothing may stay behind: LIBBPF_PIN_BY_NAME maps reuse an existing pin
- * (what the object asks for) but make no new one. */
-static void keep_only_existing_pins(struct bpf_object *obj)
+void kern_keep_only_existing_pins(struct bpf_object *obj)
 {
 	struct bpf_map *m;
 
@@ -250,7 +248,7 @@ static int prepare(const struct bk_object *bo, const struct kern_load_opts *o,
 	if (!ret)
 		ret = reuse_maps(r->obj, o, r, err);
 	if (!ret && !o->pin_dir)
-		keep_only_existing_pins(r->obj);
+		kern_keep_only_existing_pins(r->obj);
 	if (!ret && give_log_bufs(r->obj, l))
 		ret = errmsg_set(err, -ENOMEM, "out of memory");
 	return ret;

@@ -12,6 +12,7 @@
 
 volatile sig_atomic_t kern_stop;
 static sig_atomic_t drain_from;	/* the stop requests a drain in progress already serves */
+static bool draining;
 
 static void on_signal(int sig)
 {
@@ -27,6 +28,11 @@ void kern_request_stop(void)
 bool kern_stopping(void)
 {
 	return kern_stop > drain_from;
+}
+
+bool kern_skipping(void)
+{
+	return draining && kern_stop > drain_from;
 }
 
 void kern_trap_signals(void)
@@ -51,7 +57,7 @@ static uint64_t seen_bytes;	/* by the current batch's callbacks */
 
 void kern_ring_seen(size_t size)
 {
-	seen_bytes += size + BPF_RINGBUF_HDR_SZ;
+	seen_bytes += (size + BPF_RINGBUF_HDR_SZ + 7) & ~(size_t)7;	/* as the ring lays it out */
 }
 
 /*
@@ -62,7 +68,8 @@ void kern_ring_seen(size_t size)
  * one wakeup and one write per pause, for at most KERN_RING_PACE_MS of latency. The pause is
  * shortened so that the ring fills to a quarter at most, at the rate the batch came in (bytes
  * since the last read or the wakeup) and at a sudden burst of PACE_BURST_RATE: a small ring
- * (64 KiB: 0.12 ms) is paced little, a big one (>= 512 KiB) the whole KERN_RING_PACE_MS.
+ * (64 KiB: 0.12 ms) is paced little, one of 1 MiB or more the whole KERN_RING_PACE_MS. The
+ * time spent writing the batch's output counts as part of the pause.
  */
 #define PACE_BURST_RATE (128.0 * 1024 * 1024)	/* bytes/s: ~1.8M records of 64 bytes */
 
@@ -81,7 +88,7 @@ static double pace_s(const struct ring_limits *lim, uint64_t bytes, double since
 
 static void pause_s(double s)
 {
-	struct timespec ts = { 0, (long)(s * 1e9) };
+	struct timespec ts = { 0, s > 0 ? (long)(s * 1e9) : 0 };
 
 	if (ts.tv_nsec > 0)
 		nanosleep(&ts, NULL);	/* a signal ends it early: the loop sees kern_stop */
@@ -94,6 +101,7 @@ int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct
 	double pause = 0;
 
 	while (!kern_stop) {
+		double read_end, now;
 		bool cut;
 		int n = 0;
 
@@ -114,13 +122,15 @@ int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct
 			n = 0;
 		if (n < 0 && n != -EINTR)
 			return errmsg_set(err, n, "reading the ring buffer: %s", strerror(-n));
-		pause = cut || n < 0 ? 0 : pace_s(lim, seen_bytes, kern_now_s() - last);
+		read_end = kern_now_s();
+		pause = cut || n < 0 ? 0 : pace_s(lim, seen_bytes, read_end - last);
+		last = read_end;
 		if (lim->after_batch && lim->after_batch(lim->ctx))
 			break;
-		if (deadline && kern_now_s() >= deadline)
+		now = kern_now_s();
+		if (deadline && now >= deadline)
 			break;
-		last = kern_now_s();
-		pause_s(pause);
+		pause_s(read_end + pause - now);	/* what the output took is part of it */
 	}
 	if (lim->after_batch)
 		lim->after_batch(lim->ctx);
@@ -132,6 +142,7 @@ int kern_ring_drain(struct ring_buffer *rb, const struct ring_limits *lim, struc
 	int n, ret = 0;
 
 	drain_from = kern_stop;
+	draining = true;
 	do {
 		n = rb ? ring_buffer__consume(rb) : 0;
 		if (n < 0 && n != KERN_RING_BREAK) {
@@ -141,6 +152,7 @@ int kern_ring_drain(struct ring_buffer *rb, const struct ring_limits *lim, struc
 		if (lim->after_batch && lim->after_batch(lim->ctx))
 			break;
 	} while (n && !kern_stopping());
+	draining = false;
 	drain_from = 0;
 	return ret;
 }

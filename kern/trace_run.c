@@ -12,6 +12,7 @@
 
 #include "jsonw.h"
 #include "kern.h"
+#include "kload.h"
 #include "bk_dwarf.h"
 #include "btf_view.h"
 #include "object.h"
@@ -337,7 +338,8 @@ static int emit(struct reader *r, const void *data, size_t size)
 	struct kbuf *b = &r->line;
 	bool json = r->sink->json;
 
-	if (kern_stopping())
+	/* perf buffer samples past --count come in the same poll: not printed */
+	if (kern_skipping() || !wants_rest(r->c, r->res))
 		return KERN_RING_BREAK;
 	b->len = 0;
 	b->failed = false;
@@ -438,8 +440,6 @@ static int perf_loop(struct run *run, double duration_s, struct errmsg *err)
 	return 0;
 }
 
-/* --program: only those load; a program nobody named that libbpf cannot attach by its
- * section (a tail call target, SEC("raw_tp")) loads but is skipped, and said so. */
 /* Every program by its section; with no --program, those that cannot be are listed instead. */
 static int attach(struct bpf_object *obj, const struct trace_run_opts *opts,
 		  struct trace_run_plan *plan, struct bpf_link ***links, size_t *n,
@@ -494,6 +494,7 @@ int trace_run(struct bpf_object *obj, const struct trace_run_opts *opts,
 	ret = select_programs(obj, opts, err);
 	if (ret)
 		goto out;
+	kern_keep_only_existing_pins(obj);	/* a trace leaves nothing behind */
 	ret = bpf_object__load(obj);
 	if (ret) {
 		ret = kern_explain(err, ret, "loading the object");

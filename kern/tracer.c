@@ -77,7 +77,7 @@ static int on_record(void *data, void *raw, size_t size)
 	struct run *r = data;
 	struct linebuf l;
 
-	if (kern_stopping())
+	if (kern_skipping() || !wants_rest(r->c, r->res))
 		return KERN_RING_BREAK;
 	kern_ring_seen(size);
 	l.n = 0;
@@ -155,8 +155,10 @@ int tracer_attach_all(struct bpf_object *obj, struct bpf_link ***links, size_t *
 	bpf_object__for_each_program(p, obj)
 		cap++;
 	*links = calloc(cap ? cap : 1, sizeof(**links));
-	if (skipped)
+	if (skipped) {
 		*skipped = calloc(cap ? cap : 1, sizeof(**skipped));
+		*nr_skipped = 0;
+	}
 	if (!*links || (skipped && !*skipped))
 		return errmsg_set(err, -ENOMEM, "out of memory");
 	bpf_object__for_each_program(p, obj) {
@@ -172,7 +174,7 @@ int tracer_attach_all(struct bpf_object *obj, struct bpf_link ***links, size_t *
 		}
 		if (!l && errno == EOPNOTSUPP)
 			return errmsg_set(err, -EOPNOTSUPP,
-					  "program '%s': its section '%s' names no attach point: attach it with 'bpfkit attach OBJ:%s TARGET'",
+					  "program '%s': libbpf cannot attach it by its section '%s' alone (no attach point there, or not supported here): attach it with 'bpfkit attach OBJ:%s TARGET'",
 					  bpf_program__name(p), bpf_program__section_name(p),
 					  bpf_program__name(p));
 		if (!l) {

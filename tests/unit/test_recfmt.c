@@ -166,7 +166,19 @@ static void test_qstr(void)
 	kbuf_qstr(&b, "0123456789", 10);
 	CHECK(b.len == sizeof(fill) + 12 && !strcmp(b.p + sizeof(fill), "\"0123456789\""),
 	      "near the end: %zu bytes, '%s'", b.len, b.p + sizeof(fill));
+	/* at the fast path's limit: room for max bytes and the NUL, one byte less, one more */
 	kbuf_free(&b);
+	for (size_t room = 9; room <= 12; room++) {
+		size_t at = 4096 - 1 - room;	/* the first buffer is 4096 bytes; 1 for the quote */
+		struct kbuf c = { 0 };
+
+		kbuf_put(&c, fill, at);
+		CHECK(c.cap == 4096, "capacity %zu", c.cap);
+		kbuf_qstr(&c, "0123456789", 10);
+		CHECK(c.len == at + 12 && !strcmp(c.p + at, "\"0123456789\""),
+		      "room %zu: %zu bytes, '%s'", room, c.len, c.p + at);
+		kbuf_free(&c);
+	}
 }
 
 int main(void)
