@@ -183,6 +183,17 @@ int trace_kernel_offsets(struct trace_field *fields, size_t n, struct errmsg *er
  * output that failed). */
 bool wants_rest(const struct trace_common *c, const struct trace_result *res);
 
+/*
+ * The bookkeeping of a sample callback (the tracer runtime's and trace run's), around its
+ * own rendering. trace_record_wanted() first: false when the record in hand is not to be
+ * printed (past --count, a failed output, a second Ctrl-C during the drain); the callback then
+ * returns KERN_RING_BREAK. trace_record_done() once the line is out: counts it, requests the
+ * stop at --count, and returns KERN_RING_BREAK when the batch ends (a stop, *batch records).
+ */
+bool trace_record_wanted(const struct trace_common *c, const struct trace_result *res);
+int trace_record_done(const struct trace_common *c, struct trace_result *res,
+		      unsigned int *batch);
+
 /* Seconds since c->start_ns for a bpf_ktime_get_ns() timestamp. */
 double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns);
 

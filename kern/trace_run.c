@@ -339,46 +339,34 @@ static int emit(struct reader *r, const void *data, size_t size)
 	bool json = r->sink->json;
 
 	/* perf buffer samples past --count come in the same poll: not printed */
-	if (kern_skipping() || !wants_rest(r->c, r->res))
+	if (!trace_record_wanted(r->c, r->res))
 		return KERN_RING_BREAK;
 	b->len = 0;
 	b->failed = false;
-	if (json) {
+	if (json)
 		kbuf_str(b, "{");
-		if (r->prefix) {
+	if (r->prefix) {	/* several maps: which one */
+		if (json) {
 			kbuf_str(b, "\"_map\":");
 			kbuf_qstr(b, r->map->name, 256);
-			kbuf_str(b, ",");
-		}
-		if (size < r->map->size) {
-			kbuf_str(b, "\"_short\":");
-			kbuf_u64(b, size);
-			kbuf_str(b, ",");
-		}
-		recfmt_render(r->fmt, data, size, b);
-		kbuf_str(b, "}");
-	} else {
-		if (r->prefix) {
+		} else {
 			kbuf_str(b, r->map->name);
-			kbuf_str(b, ": ");
 		}
-		if (size < r->map->size) {
-			kbuf_str(b, "(short: ");
-			kbuf_u64(b, size);
-			kbuf_str(b, " bytes) ");
-		}
-		recfmt_render(r->fmt, data, size, b);
+		kbuf_str(b, json ? "," : ": ");
 	}
+	if (size < r->map->size) {
+		kbuf_str(b, json ? "\"_short\":" : "(short: ");
+		kbuf_u64(b, size);
+		kbuf_str(b, json ? "," : " bytes) ");
+	}
+	recfmt_render(r->fmt, data, size, b);
+	if (json)
+		kbuf_str(b, "}");
 	if (b->failed)
 		return -ENOMEM;
 	r->map->records++;
-	r->res->events++;
 	r->sink->line(r->sink->ctx, b->p ? b->p : "", b->p ? b->len : 0);
-	if (r->c->count && r->res->events >= r->c->count)
-		kern_request_stop();
-	if (kern_stopping() || ++r->batch >= KERN_RING_BATCH)
-		return KERN_RING_BREAK;
-	return 0;
+	return trace_record_done(r->c, r->res, &r->batch);
 }
 
 static int on_ring(void *ctx, void *data, size_t size)

@@ -77,19 +77,14 @@ static int on_record(void *data, void *raw, size_t size)
 	struct run *r = data;
 	struct linebuf l;
 
-	if (kern_skipping() || !wants_rest(r->c, r->res))
+	if (!trace_record_wanted(r->c, r->res))
 		return KERN_RING_BREAK;
 	kern_ring_seen(size);
 	l.n = 0;
 	if (r->t->decode(raw, size, r->c, r->priv, r->sink->json, &l))
 		return 0;
-	r->res->events++;
 	r->sink->line(r->sink->ctx, l.b, l.n);
-	if (r->c->count && r->res->events >= r->c->count)
-		kern_request_stop();
-	if (kern_stopping() || ++r->batch >= KERN_RING_BATCH)
-		return KERN_RING_BREAK;
-	return 0;
+	return trace_record_done(r->c, r->res, &r->batch);
 }
 
 static uint64_t sum_drops(const struct tracer *t, struct bpf_object *obj);
@@ -443,6 +438,21 @@ static void detach(const struct tracer *t, void *priv, struct bpf_link ***links,
 bool wants_rest(const struct trace_common *c, const struct trace_result *res)
 {
 	return !res->write_err && (!c->count || res->events < c->count);
+}
+
+bool trace_record_wanted(const struct trace_common *c, const struct trace_result *res)
+{
+	/* a stop alone is no reason: libbpf has consumed the record in hand already */
+	return !kern_skipping() && wants_rest(c, res);
+}
+
+int trace_record_done(const struct trace_common *c, struct trace_result *res,
+		      unsigned int *batch)
+{
+	res->events++;
+	if (c->count && res->events >= c->count)
+		kern_request_stop();
+	return kern_stopping() || ++*batch >= KERN_RING_BATCH ? KERN_RING_BREAK : 0;
 }
 
 int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_common *c,
