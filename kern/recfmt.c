@@ -132,6 +132,13 @@ static bool is_char(const struct btf *btf, uint32_t id)
 
 static void value(struct recfmt *f, uint32_t id, uint32_t off, int depth);
 
+/* How an int's bytes are shown: signed, bool, else unsigned. */
+static uint8_t int_flags(const struct btf_type *t)
+{
+	return (btf_int_encoding(t) & BTF_INT_SIGNED ? F_SIGNED : 0) |
+	       (btf_int_encoding(t) & BTF_INT_BOOL ? F_BOOL : 0);
+}
+
 /* A bitfield member's op at off (bytes) + bitoff (bits); false when it is not one. */
 static bool bitfield(struct recfmt *f, const struct btf_type *mt, uint32_t off, uint32_t bitoff,
 		     uint32_t bits)
@@ -144,10 +151,8 @@ static bool bitfield(struct recfmt *f, const struct btf_type *mt, uint32_t off, 
 	if (o) {
 		o->bitoff = (uint8_t)(bitoff % 8);
 		o->bits = (uint8_t)bits;
-		if (btf_is_int(mt)) {
-			o->flags |= btf_int_encoding(mt) & BTF_INT_SIGNED ? F_SIGNED : 0;
-			o->flags |= btf_int_encoding(mt) & BTF_INT_BOOL ? F_BOOL : 0;
-		}
+		if (btf_is_int(mt))
+			o->flags |= int_flags(mt);
 	}
 	return true;
 }
@@ -226,8 +231,7 @@ static void value(struct recfmt *f, uint32_t id, uint32_t off, int depth)
 		return;
 	}
 	if (btf_is_int(t) && (o = add_op(f, OP_INT, off, t->size))) {
-		o->flags |= btf_int_encoding(t) & BTF_INT_SIGNED ? F_SIGNED : 0;
-		o->flags |= btf_int_encoding(t) & BTF_INT_BOOL ? F_BOOL : 0;
+		o->flags |= int_flags(t);
 	} else if (btf_is_any_enum(t) && (o = add_op(f, OP_ENUM, off, t->size))) {
 		o->t = t;
 	} else if (btf_is_ptr(t)) {
