@@ -12,12 +12,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "bpfkit/syscalls.h"
-
-const volatile __u32 targ_pid = 0;	/* 0: any */
-const volatile __u32 targ_uid = 0;
-const volatile bool targ_uid_set = false;
-const volatile char targ_comm[16] = {};
-const volatile __u32 self_tgid = 0;	/* bpfkit itself: never counted */
+#include "bpfkit/filter.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -49,30 +44,6 @@ static __always_inline void count(struct bpf_raw_tracepoint_args *ctx)
 		*n += 1;
 }
 
-static __always_inline bool wanted(void)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	char comm[16];
-	int i;
-
-	if ((pid_tgid >> 32) == self_tgid)
-		return false;
-	if (targ_pid && (pid_tgid >> 32) != targ_pid)
-		return false;
-	if (targ_uid_set && (__u32)bpf_get_current_uid_gid() != targ_uid)
-		return false;
-	if (!targ_comm[0])
-		return true;
-	bpf_get_current_comm(comm, sizeof(comm));
-	for (i = 0; i < 16; i++) {
-		if (comm[i] != targ_comm[i])
-			return false;
-		if (!comm[i])
-			break;
-	}
-	return true;
-}
-
 SEC("raw_tp/sys_enter")
 int dispatcher(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -80,7 +51,7 @@ int dispatcher(struct bpf_raw_tracepoint_args *ctx)
 	__u32 why = SYSCALLS_DROP_RANGE;
 	__u64 *n;
 
-	if (!wanted())
+	if (!bk_filter_pass())
 		return 0;
 	if (nr >= SYSCALLS_MAX) {	/* x32 calls have bit 30 set: not in the table */
 		n = bpf_map_lookup_elem(&drops, &why);

@@ -103,27 +103,6 @@ static int parse(void *priv, int opt, const char *arg, struct errmsg *err)
 	return ret;
 }
 
-static int configure(struct bpf_object *obj, const struct trace_common *c, void *priv,
-		     struct errmsg *err)
-{
-	char num[24];
-	int ret;
-
-	snprintf(num, sizeof(num), "%u", c->pid);
-	ret = kern_set_global(obj, "targ_pid", num, err);
-	snprintf(num, sizeof(num), "%u", c->uid);
-	if (!ret)
-		ret = kern_set_global(obj, "targ_uid", num, err);
-	if (!ret)
-		ret = kern_set_global(obj, "targ_uid_set", c->uid_set ? "1" : "0", err);
-	if (!ret && c->comm[0])
-		ret = kern_set_global(obj, "targ_comm", c->comm, err);
-	snprintf(num, sizeof(num), "%d", (int)getpid());
-	if (!ret)
-		ret = kern_set_global(obj, "self_tgid", num, err);
-	return ret;
-}
-
 static void route(struct syscalls_priv *p, const char *const *names, enum via via)
 {
 	for (; *names; names++) {
@@ -284,7 +263,7 @@ static int tick(struct bpf_object *obj, void *priv, const struct trace_common *c
 out:
 	free(vals);
 	free(rows);
-	return ret;
+	return ret ? ret : (int)n;
 }
 
 static const void *elf_bytes(size_t *size)
@@ -332,14 +311,13 @@ const struct tracer tracer_syscalls = {
 		   "the kernel's unistd_64.h (scripts/gen-syscall-names.sh).\n"
 		   "JSON: one object per syscall and table: time final name nr via count delta.\n",
 	.needs = "raw tracepoint sys_enter, tail calls (BPF_MAP_TYPE_PROG_ARRAY)",
-	.filters = TRACE_PID | TRACE_UID | TRACE_COMM | TRACE_INTERVAL,
+	.filters = TRACE_PID | TRACE_TID | TRACE_UID | TRACE_COMM | TRACE_CGROUP | TRACE_INTERVAL,
 	.longopts = longopts,
 	.options_help = "      --ignore NAME    do not count this syscall (name or number; repeat, or\n"
 			"                       NAME,NAME): its entry is the ignore program\n",
 	.priv_size = sizeof(struct syscalls_priv),
 	.parse = parse,
 	.elf_bytes = elf_bytes,
-	.configure = configure,
 	.post_load = post_load,
 	.drops_map = "drops",
 	.nr_drops = SYSCALLS_NR_DROPS,

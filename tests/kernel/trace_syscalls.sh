@@ -32,7 +32,8 @@ final_count() {
 test_dispatch_counts_and_ignore() {
 	need_root
 	local comm=bksys$RANDOM
-	"$BPFKIT" trace syscalls --json -n "$comm" --ignore getppid,close --interval 0.5 > "$TMPD/ev" 2> "$TMPD/ev.err" &
+	# -n matches a substring of comm, as execsnoop's does
+	"$BPFKIT" trace syscalls --json -n "${comm:2}" --ignore getppid,close --interval 0.5 > "$TMPD/ev" 2> "$TMPD/ev.err" &
 	local tr=$!
 	trap 'kill -INT $tr 2>/dev/null; wait $tr 2>/dev/null' EXIT
 	sleep 0.5
@@ -73,6 +74,22 @@ test_text_table_and_no_self_counting() {
 	out=$(BK="$BPFKIT" sh -c 'exec "$BK" trace syscalls --json --duration 1 --interval 0.2 -p $$')
 	[ $? -eq 0 ] || fail "exit code $?"
 	[ -z "$out" ] || fail "bpfkit counted itself: ${out:0:200}"
+}
+
+test_count_stops_after_table_rows() {
+	need_root
+	(for ((i = 0; i < 40; i++)); do sleep 0.05; done) &
+	local load=$!
+	# a table's rows count as events: --count 1 ends at the first table, long before 10 s
+	SECONDS=0
+	bk trace syscalls --json --count 1 --interval 0.2 --duration 10
+	local took=$SECONDS
+	kill "$load" 2>/dev/null
+	wait "$load" 2>/dev/null
+	expect_rc 0
+	[ "$took" -lt 5 ] || fail "--count 1 ran ${took} s"
+	[[ $err =~ (^|$'\n')[1-9][0-9]*\ events ]] || fail "summary: $err"
+	jq -e 'select(.count > 0)' <<<"$out" > /dev/null || fail "no row: ${out:0:200}"
 }
 
 test_nothing_left_loaded() {
