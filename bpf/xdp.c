@@ -324,7 +324,7 @@ static int tick(struct bpf_object *obj, void *priv, const struct trace_common *c
 	if (!sink->json && n && !final)
 		sink->line(sink->ctx, "", 0);
 	free(rows);
-	return 0;
+	return (int)n;
 }
 
 /* --listen: packets and bytes per source address since start, as Prometheus counters. */

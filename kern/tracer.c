@@ -53,6 +53,8 @@ static int maybe_tick(struct run *r, bool final)
 	if (rows < 0)
 		return r->tick_ret = rows;
 	r->res->events += (uint64_t)rows;
+	if (r->c->count && r->res->events >= r->c->count)
+		kern_request_stop();
 	ret = r->sink->flush(r->sink->ctx);
 	if (ret && !r->res->write_err)
 		r->res->write_err = ret;
@@ -357,8 +359,6 @@ static int other_loop(struct run *r, int pipe_fd, struct errmsg *err)
 			}
 		}
 		if (after_batch(r) || r->tick_ret)
-			break;
-		if (r->c->count && r->res->events >= r->c->count)
 			break;
 	}
 	free(buf);

@@ -127,6 +127,20 @@ test_summary_counts_per_source() {
 	[ "$(jq -s '[.[] | select(.final == false and .saddr == "127.0.0.1")] | length' "$TMPD/ev")" -gt 0 ] || fail "no interval table: $(cat "$TMPD/ev")"
 }
 
+test_summary_count_stops_after_rows() {
+	setup_ns
+	start --summary --json --skb --interval 0.2 --count 1 --duration 10
+	SECONDS=0
+	send_udp 2 > /dev/null
+	wait "$TRACER"
+	STATUS=$?
+	trap 'ip netns del "$NS" 2>/dev/null' EXIT
+	[ "$STATUS" -eq 0 ] || fail "exit $STATUS: $(cat "$TMPD/ev.err")"
+	[ "$SECONDS" -lt 5 ] || fail "--count 1 ran $SECONDS s"
+	grep -Eq '^[1-9][0-9]* events, 0 lost$' "$TMPD/ev.err" || fail "summary: $(cat "$TMPD/ev.err")"
+	[ "$(jq -s '[.[] | select(.packets > 0)] | length' "$TMPD/ev")" -ge 1 ] || fail "no source row: $(cat "$TMPD/ev")"
+}
+
 test_text_and_sigkill_detaches() {
 	setup_ns
 	start
