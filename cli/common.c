@@ -161,20 +161,37 @@ void cli_libbpf_offline(void)
 
 /* ---- options ----------------------------------------------------------------------------- */
 
-void cli_print_help(const struct cli_command *cmd)
+/* The help; a common option whose short letter the command claims (trace -p PID) is shown
+ * long only, as it then works. */
+static void print_help(const struct cli_command *cmd, const char *claimed)
 {
+	static const struct { char letter; const char *rest; } common[] = {
+		{ 'j', "--json       JSON output (JSON Lines for streams)" },
+		{ 'p', "--pretty     indented JSON (implies --json)" },
+		{ 'd', "--debug      libbpf debug output (CO-RE relocation log, verifier log)" },
+		{ 'q', "--quiet      no informational messages" },
+		{ 0, "--no-color   no color (also: NO_COLOR in the environment)" },
+		{ 'h', "--help       this help" },
+	};
 	const char *usage = cmd && cmd->usage ? cmd->usage : "";
 
 	printf("%s", usage);
 	if (!*usage || usage[strlen(usage) - 1] != '\n')
 		putchar('\n');
-	printf("\nCommon options:\n"
-	       "  -j, --json       JSON output (JSON Lines for streams)\n"
-	       "  -p, --pretty     indented JSON (implies --json)\n"
-	       "  -d, --debug      libbpf debug output (CO-RE relocation log, verifier log)\n"
-	       "  -q, --quiet      no informational messages\n"
-	       "      --no-color   no color (also: NO_COLOR in the environment)\n"
-	       "  -h, --help       this help\n");
+	printf("\nCommon options:\n");
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
+		char letter = common[i].letter;
+
+		if (letter && !(claimed && strchr(claimed, letter)))
+			printf("  -%c, %s\n", letter, common[i].rest);
+		else
+			printf("      %s\n", common[i].rest);
+	}
+}
+
+void cli_print_help(const struct cli_command *cmd)
+{
+	print_help(cmd, NULL);
 }
 
 /* Common options apply unless the command claims the same short letter (trace -p PID).
@@ -254,7 +271,7 @@ int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts
 			ctx->color = false;
 			break;
 		case 'h':
-			cli_print_help(ctx->cmd);
+			print_help(ctx->cmd, shortopts);
 			active = NULL;
 			return CLI_OPT_HELP;
 		case ':':

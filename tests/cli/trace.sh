@@ -29,6 +29,12 @@ test_every_tracer_object_inspects() {
 		bk "trace" "$t" --help
 		expect_rc 0
 		[[ $out == "Usage: bpfkit trace $t "* ]] || fail "help of $t: ${out:0:80}"
+		# -p is either the tracer's --pid or the common --pretty, and the help says which
+		if [[ $out == *$'\n  -p, --pid '* ]]; then
+			[[ $out == *$'\n      --pretty '* && $out != *"-p, --pretty"* ]] || fail "$t help: -p is --pid and --pretty"
+		else
+			[[ $out == *$'\n  -p, --pretty '* ]] || fail "$t help: no -p, --pretty"
+		fi
 	done
 }
 
