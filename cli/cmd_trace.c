@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "kern.h"
+#include "trace_cli.h"
 #include "tracer.h"
 
 #define MAX_TRACERS 32
@@ -24,9 +25,6 @@
 #define TRACE_EVENTS (1u << 31)
 #define HAS_RING (1u << 30)
 #define HAS_METRICS (1u << 29)	/* --listen: a tracer with counters to serve */
-
-enum { OPT_DURATION = 0x200, OPT_COUNT, OPT_CGROUP, OPT_STATS, OPT_RING_SIZE, OPT_INTERVAL,
-       OPT_LISTEN };
 
 static const struct {
 	unsigned int filter;	/* 0: every tracer */
@@ -70,7 +68,6 @@ static bool offered(const struct tracer *t, unsigned int filter)
 static int trace_tracer(struct cli_ctx *ctx, int argc, char **argv);
 static int trace_list(struct cli_ctx *ctx, int argc, char **argv);
 
-extern const struct cli_command trace_run_verb;	/* cli/cmd_trace_run.c */
 
 static struct cli_command trace_verbs[MAX_TRACERS + 3];
 
@@ -179,7 +176,7 @@ static int parse_cgroup(struct cli_ctx *ctx, const char *path, struct trace_comm
 	return 0;
 }
 
-static int parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
+int trace_parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 {
 	unsigned long long v;
 	char *end;
@@ -320,7 +317,7 @@ static int parse_options(struct cli_ctx *ctx, const struct tracer *t, int argc, 
 		else if (opt >= 0x300 && t->parse)
 			ret = t->parse(priv, opt, optarg, &err) ? cli_usage_error(ctx, "%s", err.msg) : 0;
 		else
-			ret = parse_common(ctx, opt, c);
+			ret = trace_parse_common(ctx, opt, c);
 	}
 	free(lo);
 	if (!ret && t->operand && optind >= argc)
@@ -345,21 +342,28 @@ static int sink_flush(void *ctx)
 
 static void sink_stats(void *ctx, double events_per_s, double lost_per_s)
 {
+	(void)ctx;
 	fprintf(stderr, "%.0f events/s, %.0f lost/s\n", events_per_s, lost_per_s);
 }
 
 static void sink_info(void *ctx, const char *what, const char *addr, unsigned int port)
 {
+	(void)ctx;
 	fprintf(stderr, "%s on %s (port %u): curl http://%s/metrics\n", what, addr, port,
 		addr[0] == ':' ? "127.0.0.1" : addr);
+}
+
+struct trace_sink trace_cli_sink(struct cli_ctx *ctx)
+{
+	return (struct trace_sink){ .json = out_json(ctx->out), .line = sink_line,
+				    .flush = sink_flush, .stats = sink_stats, .info = sink_info,
+				    .ctx = ctx->out };
 }
 
 static int run_tracer(struct cli_ctx *ctx, const struct tracer *t, struct trace_common *c,
 		      void *priv)
 {
-	const struct trace_sink sink = { .json = out_json(ctx->out), .line = sink_line,
-					 .flush = sink_flush, .stats = sink_stats,
-					 .info = sink_info, .ctx = ctx->out };
+	const struct trace_sink sink = trace_cli_sink(ctx);
 	struct trace_result res;
 	struct errmsg err = { 0 };
 

@@ -14,19 +14,10 @@
 #include "cli.h"
 #include "kern.h"
 #include "object.h"
+#include "trace_cli.h"
 #include "trace_run.h"
 
-enum { OPT_PROGRAM = 0x300, OPT_MAP, OPT_TYPE, OPT_DURATION, OPT_COUNT };
-
-static void sink_line(void *ctx, const char *line, size_t len)
-{
-	out_stream_line(ctx, line, len);
-}
-
-static int sink_flush(void *ctx)
-{
-	return out_flush(ctx);
-}
+enum { OPT_PROGRAM = 0x300, OPT_MAP, OPT_TYPE };
 
 static int parse(struct cli_ctx *ctx, int argc, char **argv, struct trace_run_opts *o,
 		 struct trace_common *c, const char ***programs)
@@ -37,13 +28,13 @@ static int parse(struct cli_ctx *ctx, int argc, char **argv, struct trace_run_op
 		{ "type", required_argument, NULL, OPT_TYPE },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "timestamp", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long long v;
-	char *end;
-	int opt;
+	int opt, ret;
 
-	while ((opt = cli_getopt(ctx, argc, argv, "", lo)) != -1) {
+	while ((opt = cli_getopt(ctx, argc, argv, "T", lo)) != -1) {
 		switch (opt) {
 		case OPT_PROGRAM: {
 			const char **p = realloc(*programs, (o->nr_programs + 1) * sizeof(*p));
@@ -62,17 +53,12 @@ static int parse(struct cli_ctx *ctx, int argc, char **argv, struct trace_run_op
 			o->type = optarg;
 			break;
 		case OPT_DURATION:
-			errno = 0;
-			c->duration_s = strtod(optarg, &end);
-			if (errno || *end || !(c->duration_s > 0))
-				return cli_usage_error(ctx, "--duration: '%s' is not a positive number of seconds", optarg);
-			break;
 		case OPT_COUNT:
-			if (cli_parse_u64(ctx, "--count", optarg, &v))
-				return EXIT_USAGE;
-			if (!v)
-				return cli_usage_error(ctx, "--count: must be at least 1");
-			c->count = v;
+		case OPT_STATS:
+		case 'T':
+			ret = trace_parse_common(ctx, opt, c);
+			if (ret)
+				return ret;
 			break;
 		case CLI_OPT_HELP:
 			return -1;
@@ -103,8 +89,7 @@ static void say_plan(struct cli_ctx *ctx, const struct trace_run_plan *plan)
 static int run(struct cli_ctx *ctx, const char *spec, const struct trace_run_opts *opts,
 	       struct trace_common *c)
 {
-	const struct trace_sink sink = { .json = out_json(ctx->out), .line = sink_line,
-					 .flush = sink_flush, .ctx = ctx->out };
+	const struct trace_sink sink = trace_cli_sink(ctx);
 	struct trace_run_plan plan = { 0 };
 	struct bk_object *o = NULL;
 	struct bpf_object *obj = NULL;
@@ -159,8 +144,8 @@ static int trace_run_cmd(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_command trace_run_verb = {
 	"run", trace_run_cmd, NULL, "any object: its ring/perf buffer records, decoded through BTF",
-	"Usage: bpfkit trace run OBJ [--program NAME]... [--map NAME] [--type STRUCT]\n"
-	"                        [--duration SEC] [--count N] [--json]\n"
+	"Usage: bpfkit trace run OBJ [--program NAME]... [--map NAME] [--type STRUCT] [-T]\n"
+	"                        [--duration SEC] [--count N] [--stats] [--json]\n"
 	"\n"
 	"Load OBJ (a path, @NAME of a bundled object, or -), attach its programs by their\n"
 	"section names, and print every record of its ring buffers and perf buffers, field\n"
@@ -173,7 +158,9 @@ const struct cli_command trace_run_verb = {
 	"bpf_perf_event_output with that map; which one was chosen, and why, is said on\n"
 	"stderr. Types are searched in .BTF and, when OBJ was built with -g, in its DWARF\n"
 	"(a record struct clang left out of .BTF is there). Without -g, keep the struct in\n"
-	"BTF (e.g. 'const struct event *unused_event;').\n"
+	"BTF (e.g. 'const struct event *unused_event;'). The kernel refuses a ring buffer\n"
+	"or perf buffer map that declares a value type: trace run creates such a map itself,\n"
+	"without it.\n"
 	"A record shorter than its type shows the fields it holds (\"_short\": its size).\n"
 	"\n"
 	"Options:\n"
@@ -182,8 +169,11 @@ const struct cli_command trace_run_verb = {
 	"                       section (tail call targets) are listed as not attached\n"
 	"      --map NAME       only this ring buffer or perf buffer map\n"
 	"      --type STRUCT    the record type of maps that declare none\n"
+	"  -T, --timestamp      each record's time read, in seconds since start (text: a\n"
+	"                       first column; JSON: \"_time\")\n"
 	"      --duration SEC   stop after SEC seconds\n"
 	"      --count N        stop after N records\n"
+	"      --stats          events/s and lost/s on stderr, every second\n"
 	"\n"
 	"On exit it prints 'N events, M lost' to stderr (lost: perf buffer samples the kernel\n"
 	"dropped; a failed bpf_ringbuf_reserve is only seen by the program itself) and\n"

@@ -161,9 +161,9 @@ void cli_libbpf_offline(void)
 
 /* ---- options ----------------------------------------------------------------------------- */
 
-/* The help; a common option whose short letter the command claims (trace -p PID) is shown
- * long only, as it then works. */
-static void print_help(const struct cli_command *cmd, const char *claimed)
+/* The help. A common option whose short letter the command's own options list claim (trace
+ * "-p, --pid") is shown long only, as it then works. */
+void cli_print_help(const struct cli_command *cmd)
 {
 	static const struct { char letter; const char *rest; } common[] = {
 		{ 'j', "--json       JSON output (JSON Lines for streams)" },
@@ -180,18 +180,14 @@ static void print_help(const struct cli_command *cmd, const char *claimed)
 		putchar('\n');
 	printf("\nCommon options:\n");
 	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
-		char letter = common[i].letter;
+		char own[8] = "\n  -?, ";
 
-		if (letter && !(claimed && strchr(claimed, letter)))
-			printf("  -%c, %s\n", letter, common[i].rest);
+		own[4] = common[i].letter;
+		if (common[i].letter && !strstr(usage, own))
+			printf("  -%c, %s\n", common[i].letter, common[i].rest);
 		else
 			printf("      %s\n", common[i].rest);
 	}
-}
-
-void cli_print_help(const struct cli_command *cmd)
-{
-	print_help(cmd, NULL);
 }
 
 /* Common options apply unless the command claims the same short letter (trace -p PID).
@@ -271,7 +267,7 @@ int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts
 			ctx->color = false;
 			break;
 		case 'h':
-			print_help(ctx->cmd, shortopts);
+			cli_print_help(ctx->cmd);
 			active = NULL;
 			return CLI_OPT_HELP;
 		case ':':

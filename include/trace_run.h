@@ -60,7 +60,7 @@ void trace_run_plan_free(struct trace_run_plan *plan);
 /* Load obj, attach, stream until kern_stop/duration/count (signals set up by the caller);
  * res->lost counts the perf buffers' lost samples. */
 int trace_run(struct bpf_object *obj, const struct trace_run_opts *opts,
-	      struct trace_run_plan *plan, const struct trace_common *c,
+	      struct trace_run_plan *plan, struct trace_common *c,
 	      const struct trace_sink *sink, struct trace_result *res, struct errmsg *err);
 
 #endif

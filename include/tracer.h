@@ -194,6 +194,20 @@ bool trace_record_wanted(const struct trace_common *c, const struct trace_result
 int trace_record_done(const struct trace_common *c, struct trace_result *res,
 		      unsigned int *batch);
 
+/* --stats: records and losses per second, over periods of a second at least. */
+struct trace_stats {
+	double at;		/* start of the current period */
+	uint64_t events, lost;	/* at its start */
+};
+
+/* Start the clock of -T (c->start_ns) and of --stats, now. */
+void trace_stats_start(struct trace_stats *s, struct trace_common *c);
+/* Whether a period has passed by now (kern_now_s()). */
+bool trace_stats_due(const struct trace_stats *s, double now);
+/* Report the period through sink->stats and start the next one. */
+void trace_stats_report(struct trace_stats *s, const struct trace_sink *sink, double now,
+			uint64_t events, uint64_t lost);
+
 /* Seconds since c->start_ns for a bpf_ktime_get_ns() timestamp. */
 double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns);
 

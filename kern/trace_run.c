@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -331,6 +332,8 @@ struct run {
 	size_t nr_pbs;
 	struct trace_result *res;
 	const struct trace_sink *sink;
+	const struct trace_common *c;
+	struct trace_stats stats;
 };
 
 static int emit(struct reader *r, const void *data, size_t size)
@@ -345,6 +348,11 @@ static int emit(struct reader *r, const void *data, size_t size)
 	b->failed = false;
 	if (json)
 		kbuf_str(b, "{");
+	if (r->c->timestamps) {	/* records carry no known time: the time read */
+		double t = kern_now_s() - (double)r->c->start_ns / 1e9;
+
+		kbuf_printf(b, json ? "\"_time\":%.6f," : "%-10.6f ", t);
+	}
 	if (r->prefix) {	/* several maps: which one */
 		if (json) {
 			kbuf_str(b, "\"_map\":");
@@ -405,8 +413,12 @@ static int after_batch(void *ctx)
 {
 	struct run *run = ctx;
 
+	double now;
+
 	for (size_t i = 0; i < run->nr_pbs && !kern_stopping(); i++)
 		perf_buffer__consume(run->pbs[i]);
+	if (run->c->stats && (now = kern_now_s(), trace_stats_due(&run->stats, now)))
+		trace_stats_report(&run->stats, run->sink, now, run->res->events, run->res->lost);
 	return flush(run);
 }
 
@@ -460,11 +472,43 @@ static int select_programs(struct bpf_object *obj, const struct trace_run_opts *
 	return 0;
 }
 
+/*
+ * A record type declared on the map (__type(value, T)) is for trace run only: the kernel
+ * wants a ring buffer's key and value sizes 0 and a perf buffer's 4, and no BTF for them.
+ * Such a map is made here, without BTF, and handed to libbpf, which then creates none.
+ */
+static int undeclare_values(struct bpf_object *obj, const struct trace_run_plan *plan,
+			    struct errmsg *err)
+{
+	for (size_t i = 0; i < plan->nr_maps; i++) {
+		const struct trace_run_map *tm = &plan->maps[i];
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, tm->name);
+		uint32_t size = tm->perf ? sizeof(uint32_t) : 0, max;
+		LIBBPF_OPTS(bpf_map_create_opts, opts);
+		int fd, ret;
+
+		if (!m || tm->source != TR_DECLARED)
+			continue;
+		max = bpf_map__max_entries(m);
+		if (tm->perf && !max)	/* as libbpf does: one per possible CPU */
+			max = (uint32_t)libbpf_num_possible_cpus();
+		opts.map_flags = bpf_map__map_flags(m);
+		fd = bpf_map_create(bpf_map__type(m), tm->name, size, size, max, &opts);
+		if (fd < 0)
+			return kern_explain(err, -errno, "creating the record map");
+		ret = bpf_map__reuse_fd(m, fd);	/* it keeps a duplicate */
+		close(fd);
+		if (ret)
+			return kern_explain(err, ret, "creating the record map");
+	}
+	return 0;
+}
+
 int trace_run(struct bpf_object *obj, const struct trace_run_opts *opts,
-	      struct trace_run_plan *plan, const struct trace_common *c,
+	      struct trace_run_plan *plan, struct trace_common *c,
 	      const struct trace_sink *sink, struct trace_result *res, struct errmsg *err)
 {
-	struct run run = { .res = res, .sink = sink };
+	struct run run = { .res = res, .sink = sink, .c = c };
 	struct ring_limits lim = { .duration_s = c->duration_s, .poll_ms = 100,
 				   .after_batch = after_batch, .ctx = &run };
 	struct ring_buffer *rb = NULL;
@@ -483,7 +527,9 @@ int trace_run(struct bpf_object *obj, const struct trace_run_opts *opts,
 	if (ret)
 		goto out;
 	kern_keep_only_existing_pins(obj);	/* a trace leaves nothing behind */
-	ret = bpf_object__load(obj);
+	ret = undeclare_values(obj, plan, err);
+	if (!ret)
+		ret = bpf_object__load(obj);
 	if (ret) {
 		ret = kern_explain(err, ret, "loading the object");
 		goto out;
@@ -522,6 +568,7 @@ int trace_run(struct bpf_object *obj, const struct trace_run_opts *opts,
 	ret = attach(obj, opts, plan, &links, &nr_links, err);
 	if (ret)
 		goto out;
+	trace_stats_start(&run.stats, c);
 	ret = rb ? kern_ring_loop(rb, &lim, err) : perf_loop(&run, c->duration_s, err);
 	kern_links_destroy(&links, &nr_links);
 	if (!ret && wants_rest(c, res))	/* the perf buffers drain in after_batch() */

@@ -31,8 +31,7 @@ struct run {
 	double interval_s, next_tick;	/* tick: 0 without one */
 	struct errmsg *tick_err;
 	int tick_ret;		/* the first failed tick stops the run */
-	double stats_at;	/* --stats: start of the current period */
-	uint64_t stats_events, stats_lost;
+	struct trace_stats stats;
 };
 
 /* The tracer's tick when its interval has passed (or at exit: final); its rows count as
@@ -91,20 +90,37 @@ static int on_record(void *data, void *raw, size_t size)
 
 static uint64_t sum_drops(const struct tracer *t, struct bpf_object *obj);
 
-/* --stats: once a second, records and losses per second since the last report. */
+void trace_stats_start(struct trace_stats *s, struct trace_common *c)
+{
+	s->at = kern_now_s();
+	s->events = s->lost = 0;
+	c->start_ns = (uint64_t)(s->at * 1e9);	/* -T: bpf_ktime_get_ns() is this clock */
+}
+
+bool trace_stats_due(const struct trace_stats *s, double now)
+{
+	return now - s->at >= 1.0;
+}
+
+void trace_stats_report(struct trace_stats *s, const struct trace_sink *sink, double now,
+			uint64_t events, uint64_t lost)
+{
+	double dt = now - s->at;
+
+	sink->stats(sink->ctx, (double)(events - s->events) / dt, (double)(lost - s->lost) / dt);
+	s->at = now;
+	s->events = events;
+	s->lost = lost;
+}
+
+/* --stats: the drop counters are read only when a report is due */
 static void stats_tick(struct run *r)
 {
-	double now = kern_now_s(), dt = now - r->stats_at;
-	uint64_t lost;
+	double now = kern_now_s();
 
-	if (dt < 1.0)
-		return;
-	lost = r->obj ? sum_drops(r->t, r->obj) : 0;
-	r->sink->stats(r->sink->ctx, (double)(r->res->events - r->stats_events) / dt,
-		       (double)(lost - r->stats_lost) / dt);
-	r->stats_at = now;
-	r->stats_events = r->res->events;
-	r->stats_lost = lost;
+	if (trace_stats_due(&r->stats, now))
+		trace_stats_report(&r->stats, r->sink, now, r->res->events,
+				   r->obj ? sum_drops(r->t, r->obj) : 0);
 }
 
 static int after_batch(void *data)
@@ -510,11 +526,10 @@ int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_
 		if (l.n)	/* an empty header: none (a mode without columns) */
 			sink->line(sink->ctx, l.b, l.n);
 	}
-	r.stats_at = kern_now_s();
-	c->start_ns = (uint64_t)(r.stats_at * 1e9);	/* -T: bpf_ktime_get_ns() is this clock */
+	trace_stats_start(&r.stats, c);
 	if (t->tick) {
 		r.interval_s = c->interval_s > 0 ? c->interval_s : t->tick_interval_s;
-		r.next_tick = r.stats_at + r.interval_s;
+		r.next_tick = r.stats.at + r.interval_s;
 	}
 	ret = rb ? kern_ring_loop(rb, &lim, err) : other_loop(&r, pipe_fd, err);
 	detach(t, priv, &links, &nr_links, &attached);

@@ -62,6 +62,42 @@ test_both_maps_text_and_type_option() {
 	printf '%s\n' "$out" | grep -Eq '^events: pid=[0-9]+ .* kind="KIND_RING" .* seq=2$' || fail "no ring record: $out"
 }
 
+test_record_types_declared_by_the_maps() {
+	need_root
+	marker 2 > "$TMPD/pid" &
+	local m=$!
+	bk trace run "$FIXTURES/trace_declared.bpf.o" --json --duration 1.5
+	wait "$m"
+	expect_rc 0
+	[[ $err == *"ring buffer 'ring': records are struct decl_ring (24 bytes, declared by the map)"* ]] || fail "ring choice: $err"
+	[[ $err == *"perf buffer 'perf': records are struct decl_perf (16 bytes, declared by the map)"* ]] || fail "perf choice: $err"
+	[[ $err != *libbpf* ]] || fail "libbpf complained: $err"
+	local pid
+	pid=$(cat "$TMPD/pid")
+	[ "$(jq -c "select(._map == \"ring\" and .pid == $pid and .tag == 57025 and .comm == \"bkrun\")" <<<"$out" | wc -l)" -eq 2 ] ||
+		fail "ring records: $out"
+	[ "$(jq -c "select(._map == \"perf\" and .pid == $pid and .tag == 57026)" <<<"$out" | wc -l)" -eq 2 ] ||
+		fail "perf records: $out"
+}
+
+test_timestamps_and_stats() {
+	need_root
+	marker 3 0.6 > /dev/null &
+	local m=$!
+	bk trace run "$(OBJ)" --map events --json -T --stats --duration 2.4
+	wait "$m"
+	expect_rc 0
+	# the marker calls at ~0.5, ~1.1 and ~1.7 s after start
+	jq -s -e 'length == 3 and (map(._time) | . == sort and .[0] > 0.2 and .[2] < 2.4 and .[2] - .[0] > 0.9)' <<<"$out" > /dev/null ||
+		fail "times: $(jq -c ._time <<<"$out" | tr '\n' ' ')"
+	[[ $err =~ (^|$'\n')[0-9]+\ events/s,\ 0\ lost/s($'\n'|$) ]] || fail "no --stats line: $err"
+	marker 1 > /dev/null &
+	m=$!
+	bk trace run "$(OBJ)" -T --map events --count 1 --duration 3
+	wait "$m"
+	[[ $out =~ ^[0-9]+\.[0-9]{6}\ +pid= ]] || fail "text -T: $out"
+}
+
 test_program_selection_and_cleanup() {
 	need_root
 	local ids id
