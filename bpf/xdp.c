@@ -25,9 +25,9 @@
 struct xdp_priv {
 	char ifname[IF_NAMESIZE];
 	bool skb, summary;
+	bool quiet;		/* -q: no word of the SKB fallback */
 	int link_fd;		/* the XDP link; -1 before attach */
 	bool attached;
-	const char *mode;	/* "native" or "skb" */
 };
 
 enum { OPT_SKB = 0x300, OPT_SUMMARY };
@@ -65,6 +65,7 @@ static int configure(struct bpf_object *obj, const struct trace_common *c, void 
 	struct xdp_priv *p = priv;
 
 	p->link_fd = -1;
+	p->quiet = c->quiet;
 	return kern_set_global(obj, "summary_only", p->summary ? "1" : "0", err);
 }
 
@@ -88,13 +89,11 @@ static int attach(struct bpf_object *obj, void *priv, struct bpf_link ***links, 
 		opts.flags = XDP_FLAGS_DRV_MODE;
 		fd = bpf_link_create(bpf_program__fd(prog), (int)ifindex, BPF_XDP, &opts);
 		native_err = fd < 0 ? errno : 0;
-		p->mode = "native";
 	}
 	if (fd < 0) {
 		opts.flags = XDP_FLAGS_SKB_MODE;
 		fd = bpf_link_create(bpf_program__fd(prog), (int)ifindex, BPF_XDP, &opts);
-		p->mode = "skb";
-		if (fd >= 0 && native_err)	/* the fallback is worth knowing: it is slower */
+		if (fd >= 0 && native_err && !p->quiet)	/* worth knowing: it is slower */
 			fprintf(stderr, "bpfkit: trace xdp: %s: no native XDP (%s); attached in SKB (generic) mode\n",
 				p->ifname, strerror(native_err));
 	}
@@ -121,11 +120,18 @@ static void detach(void *priv)
 
 static const char *proto_name(uint8_t proto, char *buf, size_t len)
 {
-	switch (proto) {
+	switch (proto) {	/* /etc/protocols keywords; 58 as tcpdump writes it */
+	case 0: return "hopopt";	/* IPv6 hop-by-hop options (MLD reports) */
 	case 1: return "icmp";
+	case 2: return "igmp";
 	case 6: return "tcp";
 	case 17: return "udp";
+	case 43: return "ipv6-route";
+	case 44: return "ipv6-frag";
+	case 47: return "gre";
 	case 58: return "icmp6";
+	case 60: return "ipv6-opts";
+	case 132: return "sctp";
 	}
 	snprintf(buf, len, "%u", proto);
 	return buf;

@@ -390,6 +390,7 @@ static int trace_tracer(struct cli_ctx *ctx, int argc, char **argv)
 	if (t->priv_size && !priv)
 		return cli_error(ctx, "out of memory");
 	ret = parse_options(ctx, t, argc, argv, &c, priv);
+	c.quiet = ctx->quiet;
 	if (!ret)
 		ret = run_tracer(ctx, t, &c, priv);
 	free(priv);

@@ -41,6 +41,7 @@ struct trace_common {
 	double interval_s;	/* --interval (TRACE_INTERVAL): 0 uses tracer->tick_interval_s */
 	const char *listen;	/* --listen ADDR: serve tracer->metrics over HTTP, or NULL */
 	bool stats;		/* --stats: the sink's stats() every second */
+	bool quiet;		/* -q: no informational messages on stderr */
 	uint32_t ring_size;	/* 0: the object's; else the ring buffer's bytes */
 };
 

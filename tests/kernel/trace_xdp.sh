@@ -141,6 +141,73 @@ test_summary_count_stops_after_rows() {
 	[ "$(jq -s '[.[] | select(.packets > 0)] | length' "$TMPD/ev")" -ge 1 ] || fail "no source row: $(cat "$TMPD/ev")"
 }
 
+# Native mode on a veth between two namespaces of the test's own; TCP, ICMP and UDP from the
+# peer (.2) to the traced end (.1).
+test_native_on_veth_tcp_icmp() {
+	setup_ns
+	local peer=${NS}p net=10.199.$(($$ % 250))
+	ip netns add "$peer" || skip "cannot create a second network namespace"
+	trap 'kill -INT $TRACER 2>/dev/null; wait $TRACER 2>/dev/null; ip netns del "$NS" 2>/dev/null; ip netns del "$peer" 2>/dev/null' EXIT
+	ip -n "$NS" link add bkva type veth peer name bkvb netns "$peer" || skip "no veth"
+	ip -n "$NS" addr add "$net.1/24" dev bkva
+	ip -n "$peer" addr add "$net.2/24" dev bkvb
+	ip -n "$NS" link set bkva up
+	ip -n "$peer" link set bkvb up
+	ip netns exec "$NS" "$BPFKIT" trace xdp bkva --json > "$TMPD/ev" 2> "$TMPD/ev.err" &
+	TRACER=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		ip -n "$NS" link show bkva | grep -q 'prog/xdp' && break
+		sleep 0.05
+	done
+	# the flags say the mode: "xdp" (native), "xdpgeneric" (SKB)
+	ip -n "$NS" link show bkva | grep -q ' xdp ' || fail "not attached natively: $(cat "$TMPD/ev.err") $(ip -n "$NS" link show bkva)"
+	ip netns exec "$peer" python3 - "$net" <<'PY'
+import socket, struct, sys
+dst = sys.argv[1] + ".1"
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind((sys.argv[1] + ".2", 40010))
+u.sendto(b"u" * 20, (dst, 9))
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM); t.bind((sys.argv[1] + ".2", 40011)); t.settimeout(1)
+try:
+    t.connect((dst, 7))          # refused: one SYN on the wire is enough
+except OSError:
+    pass
+# ICMP echo request, id 0x4242, checksum by hand
+hdr = struct.pack("!BBHHH", 8, 0, 0, 0x4242, 1) + b"bpfkit"
+s = sum(struct.unpack("!%dH" % (len(hdr) // 2), hdr)); s = (s >> 16) + (s & 0xffff); s += s >> 16
+pkt = hdr[:2] + struct.pack("!H", ~s & 0xffff) + hdr[4:]
+socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP).sendto(pkt, (dst, 0))
+PY
+	sleep 0.5
+	stop
+	ip netns del "$peer"
+	[ "$STATUS" -eq 0 ] || fail "exit $STATUS: $(cat "$TMPD/ev.err")"
+	grep -q 'SKB (generic)' "$TMPD/ev.err" && fail "fell back on a veth: $(cat "$TMPD/ev.err")"
+	out=$(jq -c "select(.saddr == \"$net.2\" and .proto == \"udp\")" "$TMPD/ev")
+	jq_is .sport 40010
+	jq_is .dport 9
+	jq_is .len 62
+	out=$(jq -c "select(.saddr == \"$net.2\" and .proto == \"tcp\")" "$TMPD/ev" | head -1)
+	jq_is .sport 40011
+	jq_is .dport 7
+	jq_is .daddr "$net.1"
+	out=$(jq -c "select(.saddr == \"$net.2\" and .proto == \"icmp\")" "$TMPD/ev")
+	jq_is .len 48
+}
+
+test_quiet_fallback() {
+	setup_ns
+	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$NS" "$BPFKIT" > "$TMPD/bk-in-ns"
+	chmod +x "$TMPD/bk-in-ns"
+	# lo has no native XDP: the fallback is said, but not with -q
+	BPFKIT=$TMPD/bk-in-ns bk trace xdp lo --duration 0.3
+	expect_rc 0
+	[[ $err == *"lo: no native XDP"*"SKB (generic) mode"* ]] || fail "no fallback message: $err"
+	BPFKIT=$TMPD/bk-in-ns bk trace xdp lo -q --duration 0.3
+	expect_rc 0
+	[[ $err != *"SKB (generic)"* ]] || fail "-q said: $err"
+}
+
 test_text_and_sigkill_detaches() {
 	setup_ns
 	start
