@@ -50,8 +50,7 @@ static const char trace_tail[] =
 	"\n"
 	"Events stream as aligned text, or as JSON Lines with --json (one object per\n"
 	"line, flushed per batch). On exit (Ctrl-C, SIGTERM, --duration, --count, a closed\n"
-	"pipe) it prints 'N events, M lost' to stderr and detaches everything. Filters run in\n"
-	"the kernel. Needs root (CAP_BPF and CAP_PERFMON).\n";
+	"pipe) it prints 'N events, M lost' to stderr";
 
 /* Whether tracer t takes the common option of this filter bit (0: every tracer). */
 static bool offered(const struct tracer *t, unsigned int filter)
@@ -119,6 +118,9 @@ static char *tracer_usage(const struct tracer *t)
 	if (t->options_help)
 		fputs(t->options_help, f);
 	fputs(trace_tail, f);
+	/* a tracer that loads nothing (trace log) detaches nothing and filters in user space */
+	fputs(t->elf_bytes ? " and detaches everything.\nFilters run in the kernel. Needs root (CAP_BPF and CAP_PERFMON).\n"
+			   : ".\nNeeds root (to read tracefs).\n", f);
 	return fclose(f) ? NULL : s;
 }
 

@@ -108,6 +108,25 @@ test_pid_uid_filters_in_kernel() {
 	grep -q '^1 events, 0 lost$' "$TMPD/ev.err" || fail "summary: $(cat "$TMPD/ev.err")"
 }
 
+test_pid_filter_follows_exec() {
+	need_root
+	make_marker
+	# exec keeps the pid: -p PID sees the marker its shell became, not another one's
+	bash -c 'echo $$; sleep 1; exec "$1" mine' bkpid "$MARK_BIN" > "$TMPD/pid" &
+	local sh=$! pid
+	wait_for "$TMPD/pid" '^[0-9]' 10 || fail "shell did not start"
+	pid=$(head -n 1 "$TMPD/pid")
+	timeout 20 "$BPFKIT" trace exec -j -p "$pid" --count 1 > "$TMPD/ev" 2> "$TMPD/ev.err" &
+	local tp=$!
+	sleep 0.5
+	"$MARK_BIN" other > /dev/null
+	wait "$tp" || fail "exit $?: $(cat "$TMPD/ev.err")"
+	wait "$sh"
+	out=$(head -n 1 "$TMPD/ev")
+	jq_is .pid "$pid"
+	jq_is .args "$MARK_BIN mine"
+}
+
 test_bpfkit_does_not_report_itself() {
 	need_root
 	# the tracer's own pid is filtered in the kernel: 'trace openat -n bpfkit' sees other

@@ -143,6 +143,51 @@ test_pid_filter() {
 	[ "$(jq -r .pid "$TMPD/ev" | sort -u)" = "$pid" ] || fail "pids: $(jq -r .pid "$TMPD/ev" | sort -u | tr '\n' ' ')"
 }
 
+test_tid_filter() {
+	setup
+	# a worker thread and the main thread open different files; -t follows the worker only
+	python3 - "$MARK" > "$TMPD/opener" <<'PY' &
+import os, sys, threading, time
+path = sys.argv[1]
+def opens(suffix):
+    for _ in range(150):
+        try:
+            os.close(os.open(path + suffix, os.O_RDONLY | os.O_CREAT, 0o600))
+        except OSError:
+            pass
+        time.sleep(0.02)
+w = threading.Thread(target=opens, args=(".thread",))
+w.start()
+print(w.native_id, flush=True)
+opens(".main")
+w.join()
+PY
+	local op=$! tid
+	wait_for "$TMPD/opener" '^[0-9]' 10 || fail "opener did not start"
+	tid=$(head -n 1 "$TMPD/opener")
+	timeout 20 "$BPFKIT" trace openat -j -t "$tid" --count 3 > "$TMPD/ev" 2> "$TMPD/ev.err"
+	local rc=$?
+	kill "$op" 2>/dev/null
+	wait "$op" 2>/dev/null
+	[ "$rc" -eq 0 ] || fail "exit $rc: $(cat "$TMPD/ev.err")"
+	[ "$(jq -r .tid "$TMPD/ev" | sort -u)" = "$tid" ] || fail "tids: $(jq -r .tid "$TMPD/ev" | sort -u | tr '\n' ' ')"
+	[ "$(jq -r .path "$TMPD/ev" | sort -u)" = "$MARK.thread" ] || fail "paths: $(jq -r .path "$TMPD/ev" | sort -u | tr '\n' ' ')"
+	[ "$(jq -r .pid "$TMPD/ev" | sort -u)" != "$tid" ] || fail "the worker's pid is its tid: not a thread"
+}
+
+test_count_exit_unloads() {
+	setup
+	"$BPFKIT" trace openat -j -n bkcnt --count 2 > "$TMPD/ev" 2> "$TMPD/ev.err" &
+	local tr=$! ids
+	wait_attached "$tr" || fail "tracer did not attach"
+	ids=$(held_prog_ids "$tr")
+	opener "$MARK" 5 bkcnt > /dev/null
+	wait "$tr" || fail "exit $?: $(cat "$TMPD/ev.err")"
+	grep -q '^2 events, 0 lost$' "$TMPD/ev.err" || fail "summary: $(cat "$TMPD/ev.err")"
+	# shellcheck disable=SC2086 # one id per word
+	assert_unloaded $ids
+}
+
 test_text_output_and_duration() {
 	setup
 	# opens for ~4 s; the tracer runs 3 s of it, even if it is slow to start (sanitizers)
