@@ -71,6 +71,17 @@ static int syscall_nr(const char *name)
 	return -1;
 }
 
+/* --ignore's values: every syscall name of the table. */
+static void complete(const char *opt)
+{
+	if (strcmp(opt, "--ignore"))
+		return;
+	for (size_t i = 0; i < NR_NAMES; i++)
+		if (name_of(i))
+			puts(name_of(i));
+	puts(":nofiles");
+}
+
 static const char *syscall_name(uint32_t nr, char *buf, size_t len)
 {
 	const char *n = name_of(nr);
@@ -325,4 +336,5 @@ const struct tracer tracer_syscalls = {
 	.tick_interval_s = 1,
 	.metrics = metrics,
 	.attach = attach,
+	.complete = complete,
 };

@@ -330,6 +330,10 @@ int cli_complete(const struct cli_command *const *commands, size_t n, const char
 	if (!cmd)
 		return EXIT_OK;
 	if (prev[0] == '-' && takes_value(usage, prev)) {
+		const struct tracer *t = is(cname, "trace") && vname ? tracer_find(vname) : NULL;
+
+		if (t && t->complete)
+			t->complete(prev);
 		for (size_t k = 0; k < sizeof(option_values) / sizeof(option_values[0]); k++)
 			if (is(cname, option_values[k].cmd) && is(vname, option_values[k].verb) &&
 			    !strcmp(prev, option_values[k].opt)) {

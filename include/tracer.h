@@ -114,6 +114,9 @@ struct tracer {
 	/* metrics: the tracer's counters in Prometheus text for --listen (map export's server,
 	 * include/kmetrics.h); called from the server's thread, so it only reads maps */
 	int (*metrics)(struct bpf_object *obj, const void *priv, struct kbuf *b);
+	/* complete: the values its option opt ("--ignore") takes, one per line, for shell
+	 * completion; NULL, or nothing printed: file names */
+	void (*complete)(const char *opt);
 };
 
 #define TRACE_OPERAND 0x2ff	/* parse()'s opt for the operand */

@@ -162,6 +162,16 @@ test_load_type_values() {
 	return 0
 }
 
+test_trace_syscalls_ignore_values() {
+	expect_all "read execve setitimer timerfd_create openat2" trace syscalls --ignore ''
+	"$BPFKIT" __complete trace syscalls --ignore '' | grep -qx ':nofiles' || fail "file names offered too"
+	# the parser takes every name offered
+	local names
+	names=$(helper trace syscalls --ignore '' | paste -sd, -)
+	bk trace syscalls --ignore "$names" --bogus
+	[[ $err == *"unknown option '--bogus'"* ]] || fail "an offered name was refused: ${err:0:200}"
+}
+
 test_attach_target_kinds() {
 	local k kinds
 	# the kinds attach --help lists as TARGET
