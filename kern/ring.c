@@ -112,15 +112,17 @@ int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct
 			 * which overestimates it (the safe side) */
 			last = kern_now_s();
 		}
+		/* any signal ends the wait, a SIGCONT after Ctrl-Z too: kern_stop says if it was
+		 * a stop, and what came meanwhile is read either way */
 		if (n == -EINTR)
-			break;
+			n = 0;
 		/* a program that submits with BPF_RB_NO_WAKEUP wakes no one: collect anyway */
 		if (n >= 0)
 			n = ring_buffer__consume(rb);
 		cut = n == KERN_RING_BREAK;	/* a batch cut short: records wait, no pause */
 		if (cut)
 			n = 0;
-		if (n < 0 && n != -EINTR)
+		if (n < 0)
 			return errmsg_set(err, n, "reading the ring buffer: %s", strerror(-n));
 		read_end = kern_now_s();
 		pause = cut || n < 0 ? 0 : pace_s(lim, seen_bytes, read_end - last);

@@ -188,6 +188,23 @@ test_count_exit_unloads() {
 	assert_unloaded $ids
 }
 
+test_stop_and_continue_go_on() {
+	setup
+	start_trace openat "$TMPD/ev" --json -n bkfg
+	wait_attached "$TRACER_PID" || fail "tracer did not attach"
+	# Ctrl-Z, then fg: the stop ends the wait in poll() with EINTR, which is no reason to end
+	kill -STOP "$TRACER_PID"
+	sleep 0.2
+	kill -CONT "$TRACER_PID"
+	sleep 0.3
+	kill -0 "$TRACER_PID" 2>/dev/null || fail "the tracer ended on SIGCONT: $(cat "$TMPD/ev.err")"
+	opener "$MARK" 3 bkfg > /dev/null
+	wait_for "$TMPD/ev" '"comm":"bkfg"' 5 || fail "no event after SIGCONT"
+	stop_trace
+	[ "$TRACER_RC" -eq 0 ] || fail "exit $TRACER_RC"
+	grep -q '^3 events, 0 lost$' "$TMPD/ev.err" || fail "summary: $(cat "$TMPD/ev.err")"
+}
+
 test_text_output_and_duration() {
 	setup
 	# opens for ~4 s; the tracer runs 3 s of it, even if it is slow to start (sanitizers)

@@ -119,6 +119,29 @@ test_program_selection_and_cleanup() {
 	return 0
 }
 
+test_full_perf_buffer_counts_lost() {
+	need_root
+	local n=20000
+	"$BPFKIT" trace run "$(OBJ)" --program perf_getpgid --json > "$TMPD/ev" 2> "$TMPD/ev.err" &
+	local tr=$!
+	wait_attached "$tr" || fail "tracer did not attach: $(cat "$TMPD/ev.err")"
+	# nobody reads: 64 pages per CPU hold ~3000 samples of 64 bytes. All on CPU 0: the
+	# kernel writes a buffer's lost count into it before the next sample that fits there.
+	kill -STOP "$tr"
+	(taskset -p -c 0 $BASHPID > /dev/null && marker "$n" > /dev/null)
+	kill -CONT "$tr"
+	sleep 0.3
+	(taskset -p -c 0 $BASHPID > /dev/null && marker 1 > /dev/null)
+	sleep 0.3
+	kill -INT "$tr"
+	wait "$tr" || fail "exit $?: $(cat "$TMPD/ev.err")"
+	local events lost
+	read -r events lost < <(sed -nE 's/^([0-9]+) events, ([0-9]+) lost$/\1 \2/p' "$TMPD/ev.err")
+	[ "${lost:-0}" -gt 0 ] || fail "nothing lost: $(cat "$TMPD/ev.err")"
+	[ "$((events + lost))" -eq "$((n + 1))" ] || fail "$events events + $lost lost, want $((n + 1)) in all"
+	[ "$(wc -l < "$TMPD/ev")" -eq "$events" ] || fail "$(wc -l < "$TMPD/ev") lines for $events events"
+}
+
 # A steady stream (a record every ~0.1 ms) is read in batches: the reader pauses up to 1 ms
 # after each one (kern_ring_loop's pacing; the fixture's 1 MiB ring allows the whole 1 ms), so
 # the kernel wakes it and it writes its output once per batch, not once per record as a reader
