@@ -38,7 +38,8 @@ static const struct {
 	{ TRACE_FAILED, "[-x]", "  -x, --failed         only failed calls\n" },
 	{ TRACE_EVENTS, "[-T]", "  -T, --timestamp      add a TIME(s) column: seconds since start\n" },
 	{ 0, "[--duration SEC]", "      --duration SEC   stop after SEC seconds\n" },
-	{ 0, "[--count N]", "      --count N        stop after N events (a table's rows, for counting tracers)\n" },
+	{ 0, "[--count N]", "      --count N        stop after N events (counting tracers: rows; the table that\n"
+		     "                       reaches N is the last)\n" },
 	{ 0, "[--stats]", "      --stats          events/s and lost/s on stderr, every second\n" },
 	{ HAS_RING, "[--ring-size BYTES]", "      --ring-size BYTES  the ring buffer's size (a power of 2, >= 4096)\n" },
 	{ TRACE_INTERVAL, "[--interval SEC]", "      --interval SEC   print the counts every SEC seconds (and at exit)\n" },

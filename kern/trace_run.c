@@ -472,34 +472,44 @@ static int select_programs(struct bpf_object *obj, const struct trace_run_opts *
 	return 0;
 }
 
-/*
- * A record type declared on the map (__type(value, T)) is for trace run only: the kernel
- * wants a ring buffer's key and value sizes 0 and a perf buffer's 4, and no BTF for them.
- * Such a map is made here, without BTF, and handed to libbpf, which then creates none.
- */
-static int undeclare_values(struct bpf_object *obj, const struct trace_run_plan *plan,
-			    struct errmsg *err)
+/* Sizes the kernel takes for a ring buffer (0, 0) or perf buffer (4, 4) map; other maps: any. */
+static bool sizes_refused(const struct bpf_map *m)
 {
-	for (size_t i = 0; i < plan->nr_maps; i++) {
-		const struct trace_run_map *tm = &plan->maps[i];
-		struct bpf_map *m = bpf_object__find_map_by_name(obj, tm->name);
-		uint32_t size = tm->perf ? sizeof(uint32_t) : 0, max;
-		LIBBPF_OPTS(bpf_map_create_opts, opts);
+	uint32_t want = bpf_map__type(m) == BPF_MAP_TYPE_PERF_EVENT_ARRAY ? sizeof(uint32_t) : 0;
+
+	if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF &&
+	    bpf_map__type(m) != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+		return false;
+	return bpf_map__key_size(m) != want || bpf_map__value_size(m) != want;
+}
+
+/*
+ * A record type declared on a map (__type(value, T)) is for trace run only: the kernel wants
+ * a ring buffer's key and value sizes 0 and a perf buffer's 4, and no BTF for them. Such a
+ * map, read or not (--map), is made here without BTF and handed to libbpf, which then
+ * creates none.
+ */
+static int undeclare_values(struct bpf_object *obj, struct errmsg *err)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		bool perf = bpf_map__type(m) == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+		uint32_t size = perf ? sizeof(uint32_t) : 0, max = bpf_map__max_entries(m);
+		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = bpf_map__map_flags(m));
 		int fd, ret;
 
-		if (!m || tm->source != TR_DECLARED)
+		if (!sizes_refused(m))
 			continue;
-		max = bpf_map__max_entries(m);
-		if (tm->perf && !max)	/* as libbpf does: one per possible CPU */
+		if (perf && !max)	/* as libbpf does: one per possible CPU */
 			max = (uint32_t)libbpf_num_possible_cpus();
-		opts.map_flags = bpf_map__map_flags(m);
-		fd = bpf_map_create(bpf_map__type(m), tm->name, size, size, max, &opts);
-		if (fd < 0)
-			return kern_explain(err, -errno, "creating the record map");
-		ret = bpf_map__reuse_fd(m, fd);	/* it keeps a duplicate */
-		close(fd);
+		fd = bpf_map_create(bpf_map__type(m), bpf_map__name(m), size, size, max, &opts);
+		ret = fd < 0 ? -errno : bpf_map__reuse_fd(m, fd);	/* it keeps a duplicate */
+		if (fd >= 0)
+			close(fd);
 		if (ret)
-			return kern_explain(err, ret, "creating the record map");
+			return errmsg_set(err, ret, "creating map '%s' (its declared record type left out): %s",
+					  bpf_map__name(m), strerror(-ret));
 	}
 	return 0;
 }
@@ -527,9 +537,10 @@ int trace_run(struct bpf_object *obj, const struct trace_run_opts *opts,
 	if (ret)
 		goto out;
 	kern_keep_only_existing_pins(obj);	/* a trace leaves nothing behind */
-	ret = undeclare_values(obj, plan, err);
-	if (!ret)
-		ret = bpf_object__load(obj);
+	ret = undeclare_values(obj, err);
+	if (ret)
+		goto out;
+	ret = bpf_object__load(obj);
 	if (ret) {
 		ret = kern_explain(err, ret, "loading the object");
 		goto out;

@@ -537,7 +537,8 @@ int tracer_run_obj(const struct tracer *t, struct bpf_object *obj, struct trace_
 		ret = kern_ring_drain(rb, &lim, err);
 	res->lost = obj ? sum_drops(t, obj) : 0;
 	after_batch(&r);
-	if (!ret && !r.tick_ret && t->tick) {	/* the last counts, also without an interval */
+	/* the last counts, also without an interval; not past --count: its table was the last */
+	if (!ret && !r.tick_ret && t->tick && wants_rest(c, res)) {
 		r.interval_s = r.interval_s ? r.interval_s : 1;
 		maybe_tick(&r, true);
 	}

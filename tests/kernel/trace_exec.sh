@@ -112,14 +112,16 @@ test_pid_filter_follows_exec() {
 	need_root
 	make_marker
 	# exec keeps the pid: -p PID sees the marker its shell became, not another one's
-	bash -c 'echo $$; sleep 1; exec "$1" mine' bkpid "$MARK_BIN" > "$TMPD/pid" &
+	bash -c 'echo $$; while [ ! -e "$2" ]; do sleep 0.05; done; exec "$1" mine' bkpid "$MARK_BIN" "$TMPD/go" > "$TMPD/pid" &
 	local sh=$! pid
 	wait_for "$TMPD/pid" '^[0-9]' 10 || fail "shell did not start"
 	pid=$(head -n 1 "$TMPD/pid")
-	timeout 20 "$BPFKIT" trace exec -j -p "$pid" --count 1 > "$TMPD/ev" 2> "$TMPD/ev.err" &
+	trap 'touch "$TMPD/go"' EXIT	# the shell goes on whatever happens
+	"$BPFKIT" trace exec -j -p "$pid" --count 1 --duration 20 > "$TMPD/ev" 2> "$TMPD/ev.err" &
 	local tp=$!
-	sleep 0.5
+	wait_attached "$tp" || fail "tracer did not attach: $(cat "$TMPD/ev.err")"
 	"$MARK_BIN" other > /dev/null
+	touch "$TMPD/go"
 	wait "$tp" || fail "exit $?: $(cat "$TMPD/ev.err")"
 	wait "$sh"
 	out=$(head -n 1 "$TMPD/ev")
