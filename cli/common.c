@@ -192,6 +192,14 @@ void cli_print_help(const struct cli_command *cmd)
 
 /* Common options apply unless the command claims the same short letter (trace -p PID).
  * Both tables are sized for what they hold: nothing a command declares is dropped. */
+static bool is_common_long(const char *name)
+{
+	for (size_t i = 0; i < sizeof(common_longopts) / sizeof(common_longopts[0]); i++)
+		if (!strcmp(name, common_longopts[i].name))
+			return true;
+	return false;
+}
+
 static int merge_options(const char *shortopts, const struct option *longopts, char **so,
 			 struct option **lo)
 {
@@ -242,8 +250,14 @@ int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts
 		}
 	}
 	for (;;) {
-		c = getopt_long(argc, argv, so, lo, NULL);
-		if (shortopts && c > 0 && c < 256 && strchr(shortopts, c) && c != ':')
+		int idx = -1;
+		bool common_long;
+
+		c = getopt_long(argc, argv, so, lo, &idx);
+		/* --pretty is common even where -p is the command's (trace -p PID) */
+		common_long = idx >= 0 && lo[idx].name && is_common_long(lo[idx].name);
+		if (!common_long && shortopts && c > 0 && c < 256 && strchr(shortopts, c) &&
+		    c != ':')
 			return c;
 		switch (c) {
 		case -1:

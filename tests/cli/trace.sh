@@ -32,6 +32,10 @@ test_every_tracer_object_inspects() {
 		# -p is either the tracer's --pid or the common --pretty, and the help says which
 		if [[ $out == *$'\n  -p, --pid '* ]]; then
 			[[ $out == *$'\n      --pretty '* && $out != *"-p, --pretty"* ]] || fail "$t help: -p is --pid and --pretty"
+			# and --pretty still means --pretty, not --pid
+			bk trace "$t" --pretty --no-such-option
+			expect_rc 2
+			[[ $err == *"unknown option '--no-such-option'"* ]] || fail "$t --pretty: $err"
 		else
 			[[ $out == *$'\n  -p, --pretty '* ]] || fail "$t help: no -p, --pretty"
 		fi
