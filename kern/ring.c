@@ -37,11 +37,17 @@ bool kern_skipping(void)
 
 void kern_trap_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART: poll returns */
+	/*
+	 * SA_RESTART: a write() blocked on a slow reader finishes instead of failing with EINTR
+	 * (and cutting a line); poll, epoll_wait and nanosleep return EINTR whatever the flag,
+	 * so the loops still see the stop at once. A hangup (the terminal closed) is a stop too.
+	 */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is a write error we handle, not a kill */
 }
 

@@ -63,3 +63,23 @@ test_trace_marker_lines_and_pid_filter() {
 	grep -q 'other pid' "$TMPD/ev" && fail "-p let another pid through"
 	return 0
 }
+
+# A hangup (the terminal closed) ends it as SIGTERM does: summary, and tracing_on as it was.
+test_hangup_restores_tracing_on() {
+	need_root
+	local on=/sys/kernel/tracing/tracing_on before
+	before=$(cat "$on")
+	CLEANUP="echo $before > $on"
+	echo 0 > "$on"
+	start_trace log "$TMPD/ev"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(cat "$on")" = 1 ] && break
+		sleep 0.05
+	done
+	[ "$(cat "$on")" = 1 ] || fail "trace log did not turn tracing on"
+	stop_trace HUP
+	[ "$TRACER_RC" -eq 0 ] || fail "exit $TRACER_RC: $(cat "$TMPD/ev.err")"
+	grep -Eq '^[0-9]+ events, 0 lost$' "$TMPD/ev.err" || fail "summary: $(cat "$TMPD/ev.err")"
+	[ "$(cat "$on")" = 0 ] || fail "tracing_on left at $(cat "$on")"
+}
