@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Records rendered through a plan compiled once from BTF (see include/recfmt.h). */
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,7 +368,9 @@ static void put_enum(struct kbuf *b, const struct btf *btf, const struct btf_typ
 		kbuf_s64(b, (int64_t)(bits < 64 && (v >> (bits - 1)) & 1 ? v | ~mask : v));
 }
 
-static void put_float(struct kbuf *b, const uint8_t *p, uint32_t size)
+/* The shortest digits that read back the same value (9 for a float, 17 for a double); JSON
+ * has no NaN or infinity: null there, as JSON.stringify writes them. */
+static void put_float(struct kbuf *b, const uint8_t *p, uint32_t size, bool json)
 {
 	char tmp[32];
 	double d;
@@ -379,7 +383,11 @@ static void put_float(struct kbuf *b, const uint8_t *p, uint32_t size)
 	} else {
 		memcpy(&d, p, 8);
 	}
-	n = snprintf(tmp, sizeof(tmp), "%.17g", d);
+	if (json && !isfinite(d)) {
+		kbuf_put(b, "null", 4);
+		return;
+	}
+	n = snprintf(tmp, sizeof(tmp), "%.*g", size == 4 ? FLT_DECIMAL_DIG : DBL_DECIMAL_DIG, d);
 	kbuf_put(b, tmp, n > 0 ? (size_t)n : 0);
 }
 
@@ -420,7 +428,7 @@ static void run(const struct recfmt *f, size_t from, size_t to, const uint8_t *b
 			}
 			break;
 		case OP_FLOAT:
-			put_float(b, p, o->size);
+			put_float(b, p, o->size, f->json);
 			break;
 		case OP_CHARS:
 			kbuf_qstr(b, (const char *)p, o->n);

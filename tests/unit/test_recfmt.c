@@ -3,6 +3,7 @@
  * Records through a compiled plan (kern/recfmt.c): every kind of member in text and JSON,
  * records cut short at each kind of boundary, and arrays of structs (a plan's loop).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,6 +130,29 @@ static void test_every_kind(void)
 		  "\"_anon\":{\"i\":65,\"c\":65},\"tail\":7");
 }
 
+/* Floats: the digits that read back; JSON has no NaN or infinity: null. */
+static void test_floats(void)
+{
+	static const struct { double d; const char *text, *json; } v[] = {
+		{ 0.1, "d=0.10000000000000001 ", "\"d\":0.10000000000000001," },
+		{ NAN, "d=nan ", "\"d\":null," },
+		{ INFINITY, "d=inf ", "\"d\":null," },
+		{ -INFINITY, "d=-inf ", "\"d\":null," },
+	};
+	struct rec r;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		const char *got;
+
+		sample(&r);
+		r.d = v[i].d;
+		got = render(false, &r, sizeof(r));
+		CHECK(strstr(got, v[i].text), "text %zu: %s", i, got);
+		got = render(true, &r, sizeof(r));
+		CHECK(strstr(got, v[i].json), "json %zu: %s", i, got);
+	}
+}
+
 /* A short record: members it holds whole, null for the one it cuts, nothing after. */
 static void test_short_records(void)
 {
@@ -185,6 +209,7 @@ int main(void)
 {
 	build();
 	test_every_kind();
+	test_floats();
 	test_short_records();
 	test_qstr();
 	btf__free(btf);
