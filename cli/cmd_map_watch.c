@@ -490,6 +490,8 @@ int cmd_map_export(struct cli_ctx *ctx, int argc, char **argv)
 	argv += optind;
 	if (!listen_addr)
 		return cli_usage_error(ctx, "--listen ADDR:PORT is required (e.g. 127.0.0.1:9435)");
+	if (kmetrics_check_addr(listen_addr, &err))
+		return cli_usage_error(ctx, "%s", err.msg);
 	if (argc == 0)
 		return cli_usage_error(ctx, "which maps? 'bpfkit map export MAP... --listen ADDR:PORT'");
 	views = calloc((size_t)argc, sizeof(*views));

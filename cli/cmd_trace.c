@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "kern.h"
+#include "kmetrics.h"
 #include "trace_cli.h"
 #include "tracer.h"
 
@@ -243,9 +244,14 @@ int trace_parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 			return cli_usage_error(ctx, "--count: must be at least 1");
 		o->count = v;
 		return 0;
-	case OPT_LISTEN:
+	case OPT_LISTEN: {
+		struct errmsg err = { 0 };
+
+		if (kmetrics_check_addr(optarg, &err))
+			return cli_usage_error(ctx, "%s", err.msg);
 		o->listen = optarg;
 		return 0;
+	}
 	case OPT_INTERVAL:
 		errno = 0;
 		o->interval_s = strtod(optarg, &end);
@@ -351,16 +357,18 @@ static void sink_stats(void *ctx, double events_per_s, double lost_per_s)
 
 static void sink_info(void *ctx, const char *what, const char *addr, unsigned int port)
 {
+	char url[320];
+
 	(void)ctx;
-	fprintf(stderr, "%s on %s (port %u): curl http://%s/metrics\n", what, addr, port,
-		addr[0] == ':' ? "127.0.0.1" : addr);
+	kmetrics_url(addr, (uint16_t)port, url, sizeof(url));
+	fprintf(stderr, "%s on %s (port %u): curl %s\n", what, addr, port, url);
 }
 
 struct trace_sink trace_cli_sink(struct cli_ctx *ctx)
 {
 	return (struct trace_sink){ .json = out_json(ctx->out), .line = sink_line,
-				    .flush = sink_flush, .stats = sink_stats, .info = sink_info,
-				    .ctx = ctx->out };
+				    .flush = sink_flush, .stats = sink_stats,
+				    .info = ctx->quiet ? NULL : sink_info, .ctx = ctx->out };
 }
 
 static int run_tracer(struct cli_ctx *ctx, const struct tracer *t, struct trace_common *c,

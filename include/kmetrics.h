@@ -30,5 +30,10 @@ struct kmetrics_server;
 int kmetrics_start(const char *addr, kmetrics_render_fn fn, void *ctx,
 		   struct kmetrics_server **s, uint16_t *port, struct errmsg *err);
 void kmetrics_stop(struct kmetrics_server *s);
+/* Whether addr is one kmetrics_start takes (for option parsing: a usage error otherwise). */
+int kmetrics_check_addr(const char *addr, struct errmsg *err);
+/* The URL to scrape a server started on addr that bound port: every-address forms become
+ * the loopback ("http://127.0.0.1:9435/metrics"). */
+void kmetrics_url(const char *addr, uint16_t port, char *buf, size_t len);
 
 #endif

@@ -56,6 +56,7 @@ static struct {
 } mhd;
 
 #define MHD_LIB "libmicrohttpd.so.12"
+#define KMETRICS_IDLE_S 5	/* seconds a connection may idle */
 
 static int load_mhd(struct errmsg *err)
 {
@@ -131,35 +132,77 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 }
 
 /* "host:port", "[v6]:port", ":port" into a socket address. */
-static int parse_addr(const char *addr, struct sockaddr_storage *ss, struct errmsg *err)
+/* ADDR:PORT into its host ("" for every address; an IPv6 one without its brackets) and port. */
+static int split_addr(const char *addr, char *host, size_t len, unsigned long *port,
+		      struct errmsg *err)
 {
-	char host[256];
-	const char *colon = strrchr(addr, ':'), *port;
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
-				  .ai_socktype = SOCK_STREAM }, *res;
-	size_t hl;
-	int ret;
+	const char *colon = strrchr(addr, ':');
+	size_t hl = colon ? (size_t)(colon - addr) : 0;
+	char *end;
 
 	if (!colon || !colon[1])
 		return errmsg_set(err, -EINVAL, "--listen '%s': want ADDR:PORT, e.g. 127.0.0.1:9435",
 				  addr);
-	port = colon + 1;
-	hl = (size_t)(colon - addr);
+	errno = 0;
+	*port = strtoul(colon + 1, &end, 10);
+	if (*end || errno || *port > 65535 || colon[1] == '-' || colon[1] == '+' || colon[1] == ' ')
+		return errmsg_set(err, -EINVAL, "--listen '%s': the port must be 0 to 65535", addr);
 	if (hl >= 2 && addr[0] == '[' && addr[hl - 1] == ']') {
 		addr++;
 		hl -= 2;
+	} else if (memchr(addr, ':', hl)) {
+		return errmsg_set(err, -EINVAL, "--listen '%s': an IPv6 address goes in brackets, e.g. [::1]:9435",
+				  addr);
 	}
-	if (hl >= sizeof(host))
+	if (hl >= len)
 		return errmsg_set(err, -EINVAL, "--listen '%s': address too long", addr);
 	memcpy(host, addr, hl);
 	host[hl] = '\0';
-	ret = getaddrinfo(hl ? host : NULL, port, &hints, &res);
+	return 0;
+}
+
+static int parse_addr(const char *addr, struct sockaddr_storage *ss, struct errmsg *err)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+				  .ai_socktype = SOCK_STREAM }, *res;
+	char host[256], port[8];
+	unsigned long p;
+	int ret = split_addr(addr, host, sizeof(host), &p, err);
+
 	if (ret)
-		return errmsg_set(err, -EINVAL, "--listen '%s': %s (numeric address and port)",
+		return ret;
+	snprintf(port, sizeof(port), "%lu", p);
+	ret = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (ret)
+		return errmsg_set(err, -EINVAL, "--listen '%s': %s (a numeric address, e.g. 127.0.0.1:9435)",
 				  addr, gai_strerror(ret));
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	freeaddrinfo(res);
 	return 0;
+}
+
+int kmetrics_check_addr(const char *addr, struct errmsg *err)
+{
+	struct sockaddr_storage ss;
+
+	return parse_addr(addr, &ss, err);
+}
+
+void kmetrics_url(const char *addr, uint16_t port, char *buf, size_t len)
+{
+	char host[256];
+	unsigned long p;
+	struct errmsg ignored = { 0 };
+	bool v6, any;
+
+	if (split_addr(addr, host, sizeof(host), &p, &ignored))
+		host[0] = '\0';
+	v6 = strchr(host, ':') != NULL;
+	any = !host[0] || !strcmp(host, "0.0.0.0") || !strcmp(host, "::");
+	if (any)
+		snprintf(buf, len, "http://%s:%u/metrics", v6 ? "[::1]" : "127.0.0.1", port);
+	else
+		snprintf(buf, len, v6 ? "http://[%s]:%u/metrics" : "http://%s:%u/metrics", host, port);
 }
 
 int kmetrics_start(const char *addr, kmetrics_render_fn fn, void *ctx,
@@ -186,8 +229,10 @@ int kmetrics_start(const char *addr, kmetrics_render_fn fn, void *ctx,
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	errno = 0;
+	/* an idle client is dropped after a while, or enough of them would lock scrapers out */
 	s->d = mhd.start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-				(struct sockaddr *)&ss, MHD_OPTION_END);
+				(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned int)KMETRICS_IDLE_S, MHD_OPTION_END);
 	if (!s->d) {
 		ret = errno ? -errno : -EADDRINUSE;
 		free(s);

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # --listen: counting tracers serve their counts as Prometheus metrics over HTTP, scraped here
 # with a real client (python3's urllib) on 127.0.0.1.
+# shellcheck source=tests/kernel/trace_common.bash
+source "$(dirname "${BASH_SOURCE[0]}")/trace_common.bash"
 
 scrape() {	# scrape PORT: the /metrics body, retried while the tracer starts
 	python3 - "$1" <<'PY'
@@ -54,4 +56,33 @@ test_listen_refused_where_nothing_counts() {
 	bk trace openat --listen 127.0.0.1:1
 	expect_rc 2
 	[[ $err == *"unknown option '--listen'"* ]] || fail "$err"
+}
+
+test_bad_addresses_are_usage_errors() {
+	local a
+	for a in 127.0.0.1:70000 :65536 127.0.0.1:-1 ::1:9437 nohost:9435 127.0.0.1; do
+		bk trace execcount --listen "$a"
+		expect_rc 2
+		[[ $err == *"--listen '$a': "* ]] || fail "$a: $err"
+	done
+	[[ $err == *"want ADDR:PORT"* ]] || fail "no port: $err"
+}
+
+# Port 0 binds a free port: the notice gives the one bound, and its URL answers.
+test_any_port_notice_has_the_url() {
+	need_root
+	"$BPFKIT" trace execcount --interval 60 --listen :0 > /dev/null 2> "$TMPD/err" &
+	TRACER_PID=$!
+	trap 'kill -INT $TRACER_PID 2>/dev/null; wait $TRACER_PID 2>/dev/null' EXIT
+	wait_for "$TMPD/err" 'curl http' 10 || fail "no notice: $(cat "$TMPD/err")"
+	local url
+	url=$(sed -n 's/^serving metrics on :0 (port [1-9][0-9]*): curl \(http:\/\/127\.0\.0\.1:[1-9][0-9]*\/metrics\)$/\1/p' "$TMPD/err")
+	[ -n "$url" ] || fail "notice: $(cat "$TMPD/err")"
+	python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$url" |
+		grep -q '^# TYPE bpfkit_execs_total counter$' || fail "$url does not answer"
+	kill -INT $TRACER_PID; wait $TRACER_PID || fail "tracer exit status $?"
+	# -q: no notice
+	bk trace execcount --interval 60 --listen 127.0.0.1:0 -q --duration 0.3
+	expect_rc 0
+	[[ $err != *serving* ]] || fail "-q said: $err"
 }
