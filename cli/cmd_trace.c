@@ -57,8 +57,8 @@ static const char trace_tail[] =
 /* Whether tracer t takes the common option of this filter bit (0: every tracer). */
 static bool offered(const struct tracer *t, unsigned int filter)
 {
-	if (filter == TRACE_EVENTS)
-		return t->ring_map || t->trace_pipe;
+	if (filter == TRACE_EVENTS)	/* trace log (loads nothing) always shows the pipe's time */
+		return t->ring_map || (t->trace_pipe && t->elf_bytes);
 	if (filter == HAS_RING)
 		return t->ring_map != NULL;
 	if (filter == HAS_METRICS)
