@@ -226,6 +226,10 @@ int bk_object_bpf_open(const struct bk_object *o, const char *obj_name, struct b
 	if (!*obj) {
 		int code = errno ? -errno : -EINVAL;
 
+		/* libbpf's ENOENT here is no missing file: .maps is read through .BTF */
+		if (!bk_object_btf(o) && o->elf && bk_elf_section(o->elf, ".maps"))
+			return errmsg_set(err, -ENOENT, "%s: its maps are defined in .maps, which libbpf reads through .BTF, and it has no .BTF: rebuild it with -g ('bpfkit build' does), and strip it with 'bpfkit strip', which keeps .BTF",
+					  o->name);
 		return errmsg_set(err, code, "%s: libbpf cannot open it: %s", o->name,
 				  strerror(-code));
 	}

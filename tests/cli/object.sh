@@ -127,3 +127,14 @@ test_globals_without_debug_info() {
 	[ "$got" = "$want" ] || fail "without -g: $got, with: $want"
 	jq_is '[.globals[].type] | unique | .[0]' null
 }
+
+# Without .BTF, libbpf cannot read .maps and says ENOENT: the error names the real cause.
+test_maps_without_btf_says_why() {
+	llvm-objcopy --remove-section .BTF --remove-section .BTF.ext "$FIXTURES/maps.bpf.o" "$TMPD/nobtf.o" ||
+		fail "llvm-objcopy failed"
+	bk inspect "$TMPD/nobtf.o"
+	expect_rc 1
+	[[ $err == *"nobtf.o: its maps are defined in .maps, which libbpf reads through .BTF, and it has no .BTF: rebuild it with -g"* ]] ||
+		fail "$err"
+	[[ $err != *"No such file"* ]] || fail "$err"
+}
