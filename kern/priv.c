@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Privileges: say which capability is missing before the kernel says EPERM. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -45,11 +46,21 @@ int kern_explain(struct errmsg *err, int code, const char *what)
 {
 	if (code > 0)
 		code = -code;
+	bool privileged = kern_has_cap(CAP_SYS_ADMIN) > 0 ||
+			  (kern_has_cap(CAP_BPF) > 0 && kern_has_cap(CAP_PERFMON) > 0);
+
 	switch (code) {
+	case -EACCES:	/* with the privileges, the verifier's verdict */
+		if (privileged)
+			return errmsg_set(err, code, "%s: %s: the verifier rejected it (its log is above; -d adds libbpf's)",
+					  what, strerror(-code));
+		/* fall through */
 	case -EPERM:
-	case -EACCES:
+		if (privileged)
+			return errmsg_set(err, code, "%s: %s: refused although bpfkit has CAP_BPF and CAP_PERFMON (lockdown, a security module, or a program type this kernel does not allow; 'bpfkit doctor' checks)",
+					  what, strerror(-code));
 		return errmsg_set(err, code,
-				  "%s: %s: needs CAP_BPF and CAP_PERFMON (or root); with them, the verifier log above tells why ('bpfkit doctor' checks what this machine allows)",
+				  "%s: %s: needs CAP_BPF and CAP_PERFMON (or root): run it with sudo ('bpfkit doctor' checks what this machine allows)",
 				  what, strerror(-code));
 	case -ENOENT:
 		return errmsg_set(err, code, "%s: %s: the kernel lacks this attach point ('bpfkit doctor' lists what it has)", what,

@@ -192,6 +192,15 @@ test_unattachable_program_is_listed() {
 		fail "error: $err"
 }
 
+test_verifier_rejection_is_said() {
+	need_root
+	bk trace run "$FIXTURES/reject/ringbuf.bpf.o" --duration 1
+	expect_rc 1
+	[[ $err == *"R0 invalid mem access"* || $err == *"invalid mem access"* ]] || fail "no verifier log: $err"
+	[[ $err == *"bpfkit: trace run: loading the object: Permission denied: the verifier rejected it"* ]] || fail "$err"
+	[[ $err != *"needs CAP_BPF"* ]] || fail "blamed privileges: $err"
+}
+
 test_errors() {
 	need_root
 	bk trace run "$(OBJ)" --type no_such_struct --duration 1
