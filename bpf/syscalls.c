@@ -101,7 +101,9 @@ static int parse(void *priv, int opt, const char *arg, struct errmsg *err)
 
 	if (!copy)
 		return errmsg_set(err, -ENOMEM, "out of memory");
-	for (char *tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
+	if (!arg[strspn(arg, ",")])
+		ret = errmsg_set(err, -EINVAL, "--ignore: no syscall named (e.g. --ignore read,write)");
+	for (char *tok = ret ? NULL : strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
 		int nr = syscall_nr(tok);
 
 		if (nr < 0)

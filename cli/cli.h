@@ -121,6 +121,9 @@ void cli_stdout_buffer(void);
 
 /* Parse a number operand ("--count 10", "-p 123"); usage error text on failure. */
 int cli_parse_u64(struct cli_ctx *ctx, const char *opt, const char *s, unsigned long long *v);
+/* A number of seconds: finite, > 0, >= min, at most 1e9; usage error text on failure. */
+int cli_parse_seconds(struct cli_ctx *ctx, const char *opt, const char *s, double min,
+		      double *v);
 
 /*
  * An option's fixed set of values, NULL-name terminated: the parser and the completion

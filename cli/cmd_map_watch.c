@@ -33,17 +33,6 @@ static void nap(double s)
 	}
 }
 
-static int parse_seconds(struct cli_ctx *ctx, const char *opt, const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	if (!*s || *end || errno || !(*v > 0) || *v > 1e6)
-		return cli_usage_error(ctx, "%s: '%s' is not a number of seconds", opt, s);
-	return 0;
-}
-
 /* ---- watch ------------------------------------------------------------------------------- */
 
 struct row {
@@ -407,7 +396,7 @@ int cmd_map_watch(struct cli_ctx *ctx, int argc, char **argv)
 	while ((c = cli_getopt(ctx, argc, argv, "i:n:s:c:", longopts)) != -1) {
 		switch (c) {
 		case 'i':
-			if (parse_seconds(ctx, "--interval", optarg, &o.interval))
+			if (cli_parse_seconds(ctx, "--interval", optarg, 0, &o.interval))
 				return EXIT_USAGE;
 			break;
 		case 'n':
@@ -477,7 +466,7 @@ int cmd_map_export(struct cli_ctx *ctx, int argc, char **argv)
 			listen_addr = optarg;
 			break;
 		case 'D':
-			if (parse_seconds(ctx, "--duration", optarg, &duration))
+			if (cli_parse_seconds(ctx, "--duration", optarg, 0, &duration))
 				return EXIT_USAGE;
 			break;
 		case CLI_OPT_HELP:

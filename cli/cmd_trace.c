@@ -183,7 +183,6 @@ static int parse_cgroup(struct cli_ctx *ctx, const char *path, struct trace_comm
 int trace_parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 {
 	unsigned long long v;
-	char *end;
 
 	switch (c) {
 	case 'p':
@@ -232,11 +231,7 @@ int trace_parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 		o->timestamps = true;
 		return 0;
 	case OPT_DURATION:
-		errno = 0;
-		o->duration_s = strtod(optarg, &end);
-		if (errno || *end || !(o->duration_s > 0))
-			return cli_usage_error(ctx, "--duration: '%s' is not a positive number of seconds", optarg);
-		return 0;
+		return cli_parse_seconds(ctx, "--duration", optarg, 0, &o->duration_s) ? EXIT_USAGE : 0;
 	case OPT_COUNT:
 		if (cli_parse_u64(ctx, "--count", optarg, &v))
 			return EXIT_USAGE;
@@ -253,11 +248,7 @@ int trace_parse_common(struct cli_ctx *ctx, int c, struct trace_common *o)
 		return 0;
 	}
 	case OPT_INTERVAL:
-		errno = 0;
-		o->interval_s = strtod(optarg, &end);
-		if (errno || *end || !(o->interval_s >= 0.01))
-			return cli_usage_error(ctx, "--interval: '%s' is not a number of seconds (0.01 at least)", optarg);
-		return 0;
+		return cli_parse_seconds(ctx, "--interval", optarg, 0.01, &o->interval_s) ? EXIT_USAGE : 0;
 	default:
 		return EXIT_USAGE;
 	}

@@ -47,6 +47,9 @@ static int parse(struct cli_ctx *ctx, int argc, char **argv, struct trace_run_op
 			break;
 		}
 		case OPT_MAP:
+			if (o->map)	/* one map or all: no list */
+				return cli_usage_error(ctx, "--map given twice ('%s', '%s'): name one map, or none for all",
+						       o->map, optarg);
 			o->map = optarg;
 			break;
 		case OPT_TYPE:

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Option parsing, verb dispatch and the reporters shared by every command. */
 #include <errno.h>
+#include <math.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +134,29 @@ int cli_parse_u64(struct cli_ctx *ctx, const char *opt, const char *s, unsigned 
 bad:
 	cli_usage_error(ctx, "%s: '%s' is not a valid number", opt, s ? s : "");
 	return -EINVAL;
+}
+
+int cli_parse_seconds(struct cli_ctx *ctx, const char *opt, const char *s, double min,
+		      double *v)
+{
+	char *end;
+
+	errno = 0;
+	/* digits or a point first: no " 1", "+1", "inf" or "nan" */
+	if (s && (isdigit((unsigned char)*s) || *s == '.'))
+		*v = strtod(s, &end);
+	else
+		end = NULL;
+	if (!end || *end || errno || !isfinite(*v) || *v <= 0 || *v < min || *v > 1e9) {
+		if (min > 0)
+			cli_usage_error(ctx, "%s: '%s' is not a number of seconds (%g to 1e9)", opt,
+					s ? s : "", min);
+		else
+			cli_usage_error(ctx, "%s: '%s' is not a positive number of seconds (at most 1e9)",
+					opt, s ? s : "");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* ---- libbpf log ------------------------------------------------------------------------ */

@@ -113,7 +113,10 @@ int kern_ring_loop(struct ring_buffer *rb, const struct ring_limits *lim, struct
 
 		seen_bytes = 0;
 		if (!pause) {
-			n = ring_buffer__poll(rb, ms);
+			/* --duration ends on time, not up to a poll later */
+			int wait = deadline ? (int)((deadline - kern_now_s()) * 1000) + 1 : ms;
+
+			n = ring_buffer__poll(rb, wait < ms ? (wait > 0 ? wait : 0) : ms);
 			/* the stream's rate is unknown after a wait: measure it from the wakeup on,
 			 * which overestimates it (the safe side) */
 			last = kern_now_s();

@@ -51,3 +51,20 @@ test_trace_usage() {
 	bk trace list extra
 	expect_rc 2
 }
+
+test_seconds_are_finite_numbers() {
+	local v
+	for v in inf nan ' 1' '1 ' 0 -1 +1 1e309 2e9 ''; do
+		bk trace openat --duration "$v"
+		expect_rc 2
+		[[ $err == *"--duration: '$v' is not a positive number of seconds"* ]] || fail "--duration '$v': $err"
+		bk trace execcount --interval "$v"
+		expect_rc 2
+		[[ $err == *"--interval: '$v' is not a number of seconds (0.01 to 1e9)"* ]] || fail "--interval '$v': $err"
+	done
+	bk trace execcount --interval 0.001
+	expect_rc 2
+	bk map watch id 1 --interval inf
+	expect_rc 2
+	[[ $err == *"--interval: 'inf' is not a positive number"* ]] || fail "map watch: $err"
+}

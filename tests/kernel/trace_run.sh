@@ -206,6 +206,9 @@ test_errors() {
 	bk trace run "$(OBJ)" --type no_such_struct --duration 1
 	expect_rc 1
 	[[ $err == *"--type: no struct 'no_such_struct'"* ]] || fail "$err"
+	bk trace run "$(OBJ)" --map events --map pevents --duration 1
+	expect_rc 2
+	[[ $err == *"--map given twice ('events', 'pevents')"* ]] || fail "$err"
 	bk trace run "$(OBJ)" --map nosuchmap --duration 1
 	expect_rc 1
 	[[ $err == *"no ring buffer or perf buffer map 'nosuchmap'"* ]] || fail "$err"

@@ -124,4 +124,7 @@ test_usage_errors() {
 	expect_rc 2
 	bk trace syscalls --interval abc
 	expect_rc 2
+	bk trace syscalls --ignore ,
+	expect_rc 2
+	[[ $err == *"--ignore: no syscall named"* ]] || fail "$err"
 }
