@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Fast line building for event streams (see linebuf.h). */
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "jsonw.h"
@@ -17,11 +19,43 @@ static void pad(struct linebuf *l, size_t used, size_t width)
 	}
 }
 
+/* Whether any of the 8 bytes is a control byte (< 0x20, or 0x7f): the zero-byte test of
+ * "Bit Twiddling Hacks", exact as a yes or no. */
+static inline bool word_has_control(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t del = w ^ (ones * 0x7f);
+
+	return (((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & highs;
+}
+
+static bool has_control(const unsigned char *d, size_t len)
+{
+	uint64_t w;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, d + i, 8);
+		if (word_has_control(w))
+			return true;
+	}
+	w = 0x2020202020202020ULL;	/* the tail, padded with spaces */
+	memcpy(&w, d + i, len - i);
+	return word_has_control(w);
+}
+
 void lb_strn(struct linebuf *l, const char *s, size_t max, size_t width)
 {
-	size_t n = strnlen(s, max);
+	size_t n = strnlen(s, max), at = l->n;
+	unsigned char *d = (unsigned char *)l->b + at;
 
 	lb_mem(l, s, n);
+	/* a control byte (a newline or ESC in a file name) would break the line or drive the
+	 * terminal: '?' instead, as ls -q shows it; checked a word at a time, as most have none */
+	if (has_control(d, l->n - at))
+		for (size_t i = 0; i < l->n - at; i++)
+			if (d[i] < 0x20 || d[i] == 0x7f)
+				d[i] = '?';
 	pad(l, n, width);
 }
 

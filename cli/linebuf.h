@@ -31,7 +31,8 @@ static inline void lb_mem(struct linebuf *l, const char *s, size_t n)
 void lb_str(struct linebuf *l, const char *s, size_t width);
 void lb_u64(struct linebuf *l, uint64_t v, size_t width);
 void lb_s64_right(struct linebuf *l, int64_t v, size_t width);
-/* The same for a string of at most max bytes (a record's fixed-size field). */
+/* The same for a string of at most max bytes (a record's fixed-size field). Strings show
+ * control bytes as '?'. */
 void lb_strn(struct linebuf *l, const char *s, size_t max, size_t width);
 /* JSON: an escaped string value with its quotes; of at most max bytes. */
 void lb_json_str(struct linebuf *l, const char *s);

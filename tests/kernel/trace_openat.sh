@@ -235,6 +235,27 @@ PY
 	[[ $summary == "$n events,"* ]] || fail "summary: $(cat "$TMPD/res")"
 }
 
+# A file name with a newline and an ESC in it: one text line, control bytes shown as '?';
+# JSON keeps the bytes, escaped.
+test_control_bytes_in_paths() {
+	setup
+	local odd=$TMPD/bk$'\n'line$'\033'[2J
+	: > "$odd"
+	start_trace openat "$TMPD/ev" -n bkctl
+	wait_attached "$TRACER_PID" || fail "tracer did not attach"
+	opener "$odd" 1 bkctl > /dev/null
+	wait_for "$TMPD/ev" 'bkctl' 5 || fail "no event"
+	stop_trace
+	grep -q "bkctl .*$TMPD/bk?line?\[2J\$" "$TMPD/ev" || fail "text: $(cat -A "$TMPD/ev")"
+	[ "$(grep -c bkctl "$TMPD/ev")" -eq 1 ] || fail "split line: $(cat -A "$TMPD/ev")"
+	start_trace openat "$TMPD/ev" -n bkctl --json
+	wait_attached "$TRACER_PID" || fail "tracer did not attach"
+	opener "$odd" 1 bkctl > /dev/null
+	wait_for "$TMPD/ev" 'bkctl' 5 || fail "no JSON event"
+	stop_trace
+	[ "$(jq -r .path "$TMPD/ev")" = "$odd" ] || fail "JSON path: $(cat "$TMPD/ev")"
+}
+
 test_text_output_and_duration() {
 	setup
 	# opens for ~4 s; the tracer runs 3 s of it, even if it is slow to start (sanitizers)

@@ -231,6 +231,11 @@ static void test_linebuf_text(void)
 	lb_lit(&l, "|");
 	CHECK_STR(lb_end(&l), "42   |  -1|ab |");
 
+	/* control bytes of a string are shown as '?', not sent to the terminal */
+	l.n = 0;
+	lb_strn(&l, "a\nb\033[2Jc\177d\te", 64, 0);
+	CHECK_STR(lb_end(&l), "a?b?[2Jc?d?e");
+
 	/* a line longer than the buffer is cut, not overrun */
 	l.n = 0;
 	for (int i = 0; i < 5000; i++)
