@@ -417,7 +417,7 @@ static int after_batch(void *ctx)
 
 	for (size_t i = 0; i < run->nr_pbs && !kern_stopping(); i++)
 		perf_buffer__consume(run->pbs[i]);
-	if (run->c->stats && (now = kern_now_s(), trace_stats_due(&run->stats, now)))
+	if (run->c->stats && run->sink->stats && (now = kern_now_s(), trace_stats_due(&run->stats, now)))
 		trace_stats_report(&run->stats, run->sink, now, run->res->events, run->res->lost);
 	return flush(run);
 }
