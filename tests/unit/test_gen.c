@@ -241,8 +241,13 @@ static void test_strip_fixture(const char *fixdir, const char *name)
 	} else {
 		int r1 = load_obj(in, &skipped), r2 = load_obj(out, &skipped);
 
+		/* its maps declare record types: only trace run, which makes them, loads it */
+		bool trace_run_only = !strcmp(name, "trace_declared.bpf.o");
+
 		if (skipped)
 			SKIP("%s: fentry/kprobe programs do not load on this kernel", name);
+		else if (trace_run_only)
+			CHECK(r1 == r2 && r1 == -EINVAL, "%s: load before %d, after %d", name, r1, r2);
 		else
 			CHECK(r1 == 0 && r2 == 0, "%s: load before %d, after %d", name, r1, r2);
 	}
