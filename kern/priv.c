@@ -32,11 +32,16 @@ int kern_has_cap(int cap)
 	return has_cap(data, cap);
 }
 
+/* Root, or CAP_BPF and CAP_PERFMON: what tracing needs. */
+static bool has_tracing_caps(void)
+{
+	return kern_has_cap(CAP_SYS_ADMIN) > 0 ||
+	       (kern_has_cap(CAP_BPF) > 0 && kern_has_cap(CAP_PERFMON) > 0);
+}
+
 int kern_check_tracing_privileges(struct errmsg *err)
 {
-	int admin = kern_has_cap(CAP_SYS_ADMIN);
-
-	if (admin != 0 || (kern_has_cap(CAP_BPF) > 0 && kern_has_cap(CAP_PERFMON) > 0))
+	if (kern_has_cap(CAP_SYS_ADMIN) < 0 || has_tracing_caps())
 		return 0;	/* has them, or cannot tell: let the kernel decide */
 	return errmsg_set(err, -EPERM,
 			  "tracing needs CAP_BPF and CAP_PERFMON (or root): run it with sudo");
@@ -46,17 +51,14 @@ int kern_explain(struct errmsg *err, int code, const char *what)
 {
 	if (code > 0)
 		code = -code;
-	bool privileged = kern_has_cap(CAP_SYS_ADMIN) > 0 ||
-			  (kern_has_cap(CAP_BPF) > 0 && kern_has_cap(CAP_PERFMON) > 0);
-
 	switch (code) {
 	case -EACCES:	/* with the privileges, the verifier's verdict */
-		if (privileged)
+		if (has_tracing_caps())
 			return errmsg_set(err, code, "%s: %s: the verifier rejected it (its log is above; -d adds libbpf's)",
 					  what, strerror(-code));
 		/* fall through */
 	case -EPERM:
-		if (privileged)
+		if (has_tracing_caps())
 			return errmsg_set(err, code, "%s: %s: refused although bpfkit has CAP_BPF and CAP_PERFMON (lockdown, a security module, or a program type this kernel does not allow; 'bpfkit doctor' checks)",
 					  what, strerror(-code));
 		return errmsg_set(err, code,
