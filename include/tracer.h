@@ -215,7 +215,8 @@ void trace_stats_report(struct trace_stats *s, const struct trace_sink *sink, do
 /* Seconds since c->start_ns for a bpf_ktime_get_ns() timestamp. */
 double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns);
 
-/* -T's text column, under a header cell "TIME(s)" of width 11. */
+/* -T's text column, under a header cell "TIME(s)" of width 11 (trace run's too). */
+#define TRACE_TIME_FMT "%-10.6f "
 void trace_time_cell(struct linebuf *l, double seconds);
 
 #endif

@@ -349,9 +349,9 @@ static int emit(struct reader *r, const void *data, size_t size)
 	if (json)
 		kbuf_str(b, "{");
 	if (r->c->timestamps) {	/* records carry no known time: the time read */
-		double t = kern_now_s() - (double)r->c->start_ns / 1e9;
+		double t = trace_elapsed(r->c, (uint64_t)(kern_now_s() * 1e9));
 
-		kbuf_printf(b, json ? "\"_time\":%.6f," : "%-10.6f ", t);
+		kbuf_printf(b, json ? "\"_time\":%.6f," : TRACE_TIME_FMT, t);
 	}
 	if (r->prefix) {	/* several maps: which one */
 		if (json) {

@@ -68,7 +68,7 @@ double trace_elapsed(const struct trace_common *c, uint64_t ktime_ns)
 void trace_time_cell(struct linebuf *l, double seconds)
 {
 	char t[32];
-	int n = snprintf(t, sizeof(t), "%-10.6f ", seconds);
+	int n = snprintf(t, sizeof(t), TRACE_TIME_FMT, seconds);
 
 	lb_mem(l, t, n > 0 ? (size_t)n : 0);
 }
